@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything that determines a training run. Its YAML form is the
+// run's configuration file; every field has the paper's value by default.
+type Config struct {
+	// Dataset names the data: "mnist" or "fashion-mnist".
+	Dataset string `yaml:"dataset"`
+	// Hidden lists the encoder's hidden layer widths; the decoder mirrors them.
+	Hidden []int `yaml:"hidden"`
+	// Latent is the dimension of z (and of μ).
+	Latent int `yaml:"latent"`
+	// Epochs is the number of passes over the training triplets (or images).
+	Epochs int `yaml:"epochs"`
+	// BatchSize is triplets per step for TVAE, images per step for a plain VAE.
+	BatchSize int `yaml:"batch_size"`
+	// LearningRate is Adam's step size.
+	LearningRate float64 `yaml:"learning_rate"`
+	// ELBOWeight multiplies the negative ELBO per image.
+	ELBOWeight float64 `yaml:"elbo_weight"`
+	// TripletWeight multiplies the margin-ranking triplet loss; 0 makes a plain VAE
+	// trained on image batches.
+	TripletWeight float64 `yaml:"triplet_weight"`
+	// Margin is the triplet loss's margin.
+	Margin float64 `yaml:"margin"`
+	// NormWeight multiplies the sum of the Frobenius norms of the three μ batches.
+	NormWeight float64 `yaml:"norm_weight"`
+	// TripletsPerClass is the number of training triplets drawn per anchor class.
+	TripletsPerClass int `yaml:"triplets_per_class"`
+	// RedrawTriplets draws a fresh set of training triplets at every epoch.
+	RedrawTriplets bool `yaml:"redraw_triplets"`
+	// Seed seeds initialisation, triplets, batch order and the reparameterisation noise.
+	Seed uint64 `yaml:"seed"`
+	// TrainSubset, when positive, trains on the first TrainSubset training images
+	// only (quick runs and tests).
+	TrainSubset int `yaml:"train_subset"`
+}
+
+// DefaultConfig returns the paper's TVAE configuration on MNIST.
+func DefaultConfig() Config {
+	return Config{
+		Dataset:          "mnist",
+		Hidden:           []int{400},
+		Latent:           20,
+		Epochs:           10,
+		BatchSize:        128,
+		LearningRate:     1e-3,
+		ELBOWeight:       0.01,
+		TripletWeight:    1,
+		Margin:           0.2,
+		NormWeight:       0.001,
+		TripletsPerClass: 5000,
+		Seed:             1,
+	}
+}
+
+// IsTriplet reports whether the run trains on triplets (TVAE) rather than on
+// single images (plain VAE).
+func (c Config) IsTriplet() bool { return c.TripletWeight != 0 }
+
+// ParseConfig reads a YAML configuration over the defaults. Unknown keys and
+// values of the wrong type are errors, so a typo never silently falls back to a
+// default.
+func ParseConfig(r io.Reader) (Config, error) {
+	c := DefaultConfig()
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && err != io.EOF {
+		return Config{}, fmt.Errorf("engine: config: %s", oneLine(err))
+	}
+	return c, nil
+}
+
+// Set overrides one field from a "key=value" string, as given to --set.
+func (c *Config) Set(assignment string) error {
+	key, value, ok := strings.Cut(assignment, "=")
+	if !ok || strings.TrimSpace(key) == "" {
+		return fmt.Errorf("engine: --set %q: want key=value, e.g. --set epochs=2", assignment)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(strings.TrimSpace(key) + ": " + value))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("engine: --set %s: %s", assignment, oneLine(err))
+	}
+	return nil
+}
+
+// YAML returns the configuration as a YAML document, the form saved in a run.
+func (c Config) YAML() []byte {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		panic(err) // a Config of plain fields always encodes
+	}
+	return b.Bytes()
+}
+
+// Validate checks ranges before any work starts.
+func (c Config) Validate() error {
+	var bad []string
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			bad = append(bad, fmt.Sprintf(format, args...))
+		}
+	}
+	check(c.Dataset == "mnist" || c.Dataset == "fashion-mnist", "dataset %q is not mnist or fashion-mnist", c.Dataset)
+	check(len(c.Hidden) > 0, "hidden must list at least one layer width")
+	for _, h := range c.Hidden {
+		check(h >= 1, "hidden widths must be >= 1 (got %d)", h)
+	}
+	check(c.Latent >= 1, "latent must be >= 1 (got %d)", c.Latent)
+	check(c.Epochs >= 1, "epochs must be >= 1 (got %d)", c.Epochs)
+	check(c.BatchSize >= 1, "batch_size must be >= 1 (got %d)", c.BatchSize)
+	check(c.LearningRate > 0, "learning_rate must be > 0 (got %g)", c.LearningRate)
+	check(c.ELBOWeight >= 0, "elbo_weight must be >= 0 (got %g)", c.ELBOWeight)
+	check(c.TripletWeight >= 0, "triplet_weight must be >= 0 (got %g)", c.TripletWeight)
+	check(c.ELBOWeight > 0 || c.TripletWeight > 0, "elbo_weight and triplet_weight are both 0: nothing to train")
+	check(c.Margin >= 0, "margin must be >= 0 (got %g)", c.Margin)
+	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
+	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
+	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
+	if len(bad) > 0 {
+		return fmt.Errorf("engine: config: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// oneLine folds a multi-line library error into one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,245 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gorgonia.org/tensor"
+)
+
+// refNet is a float64 copy of Params with the forward pass written as plain
+// loops: the brute-force reference every graph is checked against.
+type refNet struct {
+	layers [][2][]float64 // W (In×Out), b
+	shapes [][2]int
+	depth  int // encoder hidden layers
+}
+
+func newRefNet(p *Params) *refNet {
+	r := &refNet{depth: len(p.Encoder)}
+	for _, l := range p.Layers() {
+		r.layers = append(r.layers, [2][]float64{to64(l.W), to64(l.B)})
+		r.shapes = append(r.shapes, [2]int{l.In, l.Out})
+	}
+	return r
+}
+
+func to64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func (r *refNet) dense(i int, x []float64, relu bool) []float64 {
+	in, out := r.shapes[i][0], r.shapes[i][1]
+	y := make([]float64, out)
+	for o := 0; o < out; o++ {
+		s := r.layers[i][1][o]
+		for k := 0; k < in; k++ {
+			s += x[k] * r.layers[i][0][k*out+o]
+		}
+		if relu && s < 0 {
+			s = 0
+		}
+		y[o] = s
+	}
+	return y
+}
+
+// terms computes the loss of one batch by hand, image by image.
+func (r *refNet) terms(x, eps [][]float64, obj Objective, batch int) Terms {
+	var t Terms
+	mus := make([][]float64, len(x))
+	for i := range x {
+		h := x[i]
+		for l := 0; l < r.depth; l++ {
+			h = r.dense(l, h, true)
+		}
+		mu, lv := r.dense(r.depth, h, false), r.dense(r.depth+1, h, false)
+		mus[i] = mu
+		z := make([]float64, len(mu))
+		for j := range mu {
+			z[j] = mu[j] + math.Exp(0.5*lv[j])*eps[i][j]
+			t.KL += -0.5 * (1 + lv[j] - mu[j]*mu[j] - math.Exp(lv[j]))
+		}
+		h = z
+		for l := r.depth + 2; l < len(r.layers); l++ {
+			h = r.dense(l, h, l < len(r.layers)-1)
+		}
+		for j, l := range h {
+			t.BCE += math.Log1p(math.Exp(l)) - x[i][j]*l
+		}
+	}
+	t.BCE /= float64(len(x))
+	t.KL /= float64(len(x))
+	t.Total = obj.ELBOWeight * (t.BCE + t.KL)
+	if obj.TripletWeight == 0 {
+		return t
+	}
+	dist := func(u, v []float64) float64 {
+		s := 0.0
+		for j := range u {
+			s += (u[j] - v[j]) * (u[j] - v[j])
+		}
+		return math.Sqrt(s + distanceEpsilon)
+	}
+	frob := [3]float64{}
+	for b := 0; b < batch; b++ {
+		a, p, n := mus[b], mus[batch+b], mus[2*batch+b]
+		t.Triplet += math.Max(0, dist(a, p)-dist(a, n)+obj.Margin) / float64(batch)
+		for k, m := range [][]float64{a, p, n} {
+			for _, v := range m {
+				frob[k] += v * v
+			}
+		}
+	}
+	t.Norm = math.Sqrt(frob[0]) + math.Sqrt(frob[1]) + math.Sqrt(frob[2])
+	t.Total += obj.TripletWeight*t.Triplet + obj.NormWeight*t.Norm
+	return t
+}
+
+// float64Graph builds a float64 step graph over copies of p's weights and
+// returns the graph with the weight backing slices (so tests can perturb them).
+func float64Graph(t *testing.T, p *Params, obj Objective, batch int) (*stepGraph, [][]float64) {
+	t.Helper()
+	var ws []tensor.Tensor
+	var backs [][]float64
+	for _, l := range p.Layers() {
+		w, b := to64(l.W), to64(l.B)
+		backs = append(backs, w, b)
+		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(w)),
+			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(b)))
+	}
+	s, err := newStepGraph(tensor.Float64, ws, len(p.Encoder), obj, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, backs
+}
+
+func randomBatch(rng *rand.Rand, rows, in, latent int) (x, eps [][]float64, xt, et tensor.Tensor) {
+	xf, ef := make([]float64, rows*in), make([]float64, rows*latent)
+	for i := range xf {
+		xf[i] = rng.Float64()
+	}
+	for i := range ef {
+		ef[i] = rng.NormFloat64()
+	}
+	for r := 0; r < rows; r++ {
+		x = append(x, xf[r*in:(r+1)*in])
+		eps = append(eps, ef[r*latent:(r+1)*latent])
+	}
+	return x, eps, tensor.New(tensor.WithShape(rows, in), tensor.WithBacking(xf)), tensor.New(tensor.WithShape(rows, latent), tensor.WithBacking(ef))
+}
+
+func TestStepGraphMatchesBruteForce(t *testing.T) {
+	const tol = 1e-9 // float64 graph against float64 loops: only summation order differs
+	paper := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001}
+	cases := []struct {
+		name       string
+		in, latent int
+		hidden     []int
+		batch      int
+		obj        Objective
+	}{
+		{"vae", 7, 3, []int{5}, 6, Objective{ELBOWeight: 1}},
+		{"tvae", 7, 3, []int{5}, 4, paper},
+		{"tvae-deep", 6, 2, []int{5, 4}, 3, paper},
+		// 128 triplets = 384 rows: the batch on which Gorgonia's Slice hash
+		// merges rows 0:128 with rows 256:384.
+		{"tvae-384-rows", 4, 2, []int{3}, 128, paper},
+		{"tvae-big-margin", 5, 2, []int{4}, 5, Objective{ELBOWeight: 0.5, TripletWeight: 2, Margin: 5, NormWeight: 0.1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			p := NewParams(tc.in, tc.hidden, tc.latent, rng)
+			s, _ := float64Graph(t, p, tc.obj, tc.batch)
+			x, eps, xt, et := randomBatch(rng, s.rows, tc.in, tc.latent)
+			got, err := s.run(xt, et)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := newRefNet(p).terms(x, eps, tc.obj, tc.batch)
+			for _, c := range []struct {
+				name      string
+				got, want float64
+			}{{"total", got.Total, want.Total}, {"bce", got.BCE, want.BCE}, {"kl", got.KL, want.KL}, {"triplet", got.Triplet, want.Triplet}, {"norm", got.Norm, want.Norm}} {
+				if math.Abs(c.got-c.want) > tol*math.Max(1, math.Abs(c.want)) {
+					t.Errorf("%s = %.12g, brute force %.12g", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
+	// Central differences with h = 1e-6 in float64 carry an error near 1e-8 relative;
+	// the ReLU kinks make a rare coordinate worse, hence a few allowed misses.
+	const h, tol = 1e-6, 1e-5
+	for _, tc := range []struct {
+		name string
+		obj  Objective
+	}{
+		{"vae", Objective{ELBOWeight: 1}},
+		{"tvae", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			p := NewParams(6, []int{5}, 3, rng)
+			const batch = 4
+			s, backs := float64Graph(t, p, tc.obj, batch)
+			_, _, xt, et := randomBatch(rng, s.rows, 6, 3)
+			if _, err := s.run(xt, et); err != nil {
+				t.Fatal(err)
+			}
+			var grads [][]float64
+			for i := range backs {
+				grads = append(grads, append([]float64(nil), s.grad(i).Data().([]float64)...))
+			}
+			// A second run on the same batch must give the same gradients, not their sum.
+			if _, err := s.run(xt, et); err != nil {
+				t.Fatal(err)
+			}
+			for i := range backs {
+				if again := s.grad(i).Data().([]float64); !slices.Equal(again, grads[i]) {
+					t.Fatalf("weight %d: gradients changed between two runs on the same batch", i)
+				}
+			}
+			loss := func() float64 {
+				terms, err := s.run(xt, et)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return terms.Total
+			}
+			checked, bad := 0, 0
+			for i, w := range backs {
+				for j := range w {
+					orig := w[j]
+					w[j] = orig + h
+					up := loss()
+					w[j] = orig - h
+					down := loss()
+					w[j] = orig
+					num := (up - down) / (2 * h)
+					checked++
+					if math.Abs(num-grads[i][j]) > tol*math.Max(1e-3, math.Abs(num)) {
+						bad++
+						if bad <= 3 {
+							t.Logf("weight %d[%d]: autodiff %.9g, finite difference %.9g", i, j, grads[i][j], num)
+						}
+					}
+				}
+			}
+			if bad > checked/100 {
+				t.Errorf("%d of %d gradient coordinates disagree with finite differences", bad, checked)
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// inferChunk bounds the rows pushed through the network at once, so that
+// encoding 70,000 images needs tens of megabytes, not gigabytes.
+const inferChunk = 2048
+
+// apply computes relu?(x·W + b) for n rows of x.
+func (d *Dense) apply(x []float32, n int, relu bool) []float32 {
+	y := make([]float32, n*d.Out)
+	for r := 0; r < n; r++ {
+		copy(y[r*d.Out:(r+1)*d.Out], d.B)
+	}
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
+		blas32.General{Rows: n, Cols: d.In, Stride: d.In, Data: x[:n*d.In]},
+		blas32.General{Rows: d.In, Cols: d.Out, Stride: d.Out, Data: d.W},
+		1, blas32.General{Rows: n, Cols: d.Out, Stride: d.Out, Data: y})
+	if relu {
+		for i, v := range y {
+			if v < 0 {
+				y[i] = 0
+			}
+		}
+	}
+	return y
+}
+
+// Encode returns μ(x) and log σ²(x), n×Latent each, for the n images in x.
+func (p *Params) Encode(x []float32, n int) (mu, logVar []float32) {
+	mu = make([]float32, 0, n*p.Latent())
+	logVar = make([]float32, 0, n*p.Latent())
+	in := p.Input()
+	for start := 0; start < n; start += inferChunk {
+		m := min(inferChunk, n-start)
+		h := x[start*in : (start+m)*in]
+		for i := range p.Encoder {
+			h = p.Encoder[i].apply(h, m, true)
+		}
+		mu = append(mu, p.Mu.apply(h, m, false)...)
+		logVar = append(logVar, p.LogVar.apply(h, m, false)...)
+	}
+	return mu, logVar
+}
+
+// DecodeLogits returns the decoder's Bernoulli logits, n×Input, for n latent codes.
+func (p *Params) DecodeLogits(z []float32, n int) []float32 {
+	out := make([]float32, 0, n*p.Input())
+	for start := 0; start < n; start += inferChunk {
+		m := min(inferChunk, n-start)
+		h := z[start*p.Latent() : (start+m)*p.Latent()]
+		for i := range p.Decoder {
+			h = p.Decoder[i].apply(h, m, i < len(p.Decoder)-1)
+		}
+		out = append(out, h...)
+	}
+	return out
+}
+
+// Reconstruct returns the decoder's mean image sigmoid(logits) at z = μ(x).
+func (p *Params) Reconstruct(x []float32, n int) []float32 {
+	mu, _ := p.Encode(x, n)
+	img := p.DecodeLogits(mu, n)
+	for i, l := range img {
+		img[i] = float32(1 / (1 + math.Exp(-float64(l))))
+	}
+	return img
+}
+
+// NELBO is a negative ELBO estimate, in nats per image, split into its terms.
+type NELBO struct {
+	BCE, KL float64
+}
+
+// Total is BCE + KL.
+func (e NELBO) Total() float64 { return e.BCE + e.KL }
+
+// NegativeELBO estimates -ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || N(0, I)),
+// averaged over the n images of x, with one reparameterised sample
+// z = μ + σ·ε per image drawn from rng. The reconstruction term is the summed
+// Bernoulli cross-entropy Σ softplus(l) - x·l over pixels, and
+// KL = -½ Σ (1 + log σ² - μ² - σ²).
+func (p *Params) NegativeELBO(x []float32, n int, rng *rand.Rand) NELBO {
+	var bce, kl float64
+	in := p.Input()
+	for start := 0; start < n; start += inferChunk {
+		m := min(inferChunk, n-start)
+		xs := x[start*in : (start+m)*in]
+		mu, lv := p.Encode(xs, m)
+		z := make([]float32, len(mu))
+		for i := range z {
+			z[i] = mu[i] + float32(math.Exp(0.5*float64(lv[i]))*rng.NormFloat64())
+			kl += -0.5 * (1 + float64(lv[i]) - float64(mu[i])*float64(mu[i]) - math.Exp(float64(lv[i])))
+		}
+		logits := p.DecodeLogits(z, m)
+		for i, l := range logits {
+			bce += bernoulliNLL(float64(xs[i]), float64(l))
+		}
+	}
+	return NELBO{BCE: bce / float64(n), KL: kl / float64(n)}
+}
+
+// bernoulliNLL is the cross-entropy of intensity x against logit l,
+// softplus(l) - x·l, written to stay finite for large |l|.
+func bernoulliNLL(x, l float64) float64 {
+	return math.Max(l, 0) - x*l + math.Log1p(math.Exp(-math.Abs(l)))
+}

@@ -1,0 +1,227 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tvae/tvae/data"
+	"gorgonia.org/tensor"
+)
+
+// Event is one report from training to a Recorder.
+type Event struct {
+	// EpochDone is false for a step report, true once per epoch after evaluation.
+	EpochDone bool
+	// Epoch (1-based) and Epochs; Step (1-based within the epoch) and Steps.
+	Epoch, Epochs, Step, Steps int
+	// Terms are this step's loss terms, or at EpochDone their mean over the epoch.
+	Terms Terms
+	// Metrics are set at EpochDone.
+	Metrics *EpochMetrics
+}
+
+// Recorder receives training progress, in the manner of gonum's
+// optimize.Recorder. It is called on the training goroutine, so it must be
+// quick; an error stops training.
+type Recorder interface {
+	Record(Event) error
+}
+
+// Trainer owns a model and its optimiser while they train. Only the goroutine
+// that calls Run may touch them; others read Snapshot.
+type Trainer struct {
+	cfg      Config
+	train    *data.Dataset
+	eval     *Evaluator
+	params   *Params
+	opt      *Adam
+	rng      *rand.Rand
+	triplets []Triplet
+	graphs   map[int]*stepGraph
+	epoch    int // epochs completed
+}
+
+// NewTrainer initialises the paper's network for cfg on train. Evaluation at
+// every epoch end uses eval.
+func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.TrainSubset > 0 && cfg.TrainSubset < train.Len() {
+		idx := make([]int, cfg.TrainSubset)
+		for i := range idx {
+			idx[i] = i
+		}
+		train = train.Subset(idx)
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7fae))
+	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, graphs: map[int]*stepGraph{}}
+	t.params = NewParams(train.Dim(), cfg.Hidden, cfg.Latent, rng)
+	var sizes []int
+	for _, l := range t.params.Layers() {
+		sizes = append(sizes, len(l.W), len(l.B))
+	}
+	t.opt = NewAdam(cfg.LearningRate, sizes)
+	if cfg.IsTriplet() {
+		ts, err := SampleTriplets(train.Labels, cfg.TripletsPerClass, rng)
+		if err != nil {
+			return nil, err
+		}
+		t.triplets = ts
+	}
+	return t, nil
+}
+
+// Snapshot returns a copy of the current weights, safe to read anywhere.
+func (t *Trainer) Snapshot() *Params { return t.params.Clone() }
+
+// Config returns the configuration being trained.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Close releases the compiled graphs.
+func (t *Trainer) Close() {
+	for _, g := range t.graphs {
+		g.Close()
+	}
+}
+
+// Run trains the remaining epochs, reporting to rec (which may be nil). It
+// stops early, returning ctx.Err(), when ctx is cancelled.
+func (t *Trainer) Run(ctx context.Context, rec Recorder) error {
+	for t.epoch < t.cfg.Epochs {
+		if err := t.runEpoch(ctx, rec); err != nil {
+			return err
+		}
+		t.epoch++
+	}
+	return nil
+}
+
+// examples is the number of training examples in an epoch: triplets or images.
+func (t *Trainer) examples() int {
+	if t.cfg.IsTriplet() {
+		return len(t.triplets)
+	}
+	return t.train.Len()
+}
+
+func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
+	start := time.Now()
+	if t.cfg.IsTriplet() && t.cfg.RedrawTriplets && t.epoch > 0 {
+		ts, err := SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
+		if err != nil {
+			return err
+		}
+		t.triplets = ts
+	}
+	order := t.rng.Perm(t.examples())
+	bs := t.cfg.BatchSize
+	steps := (len(order) + bs - 1) / bs
+	var sum Terms
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch := order[s*bs : min((s+1)*bs, len(order))]
+		terms, err := t.step(batch)
+		if err != nil {
+			return err
+		}
+		if name, v := nonFinite(terms); name != "" {
+			return fmt.Errorf("engine: %s loss is %g at epoch %d, step %d; lower learning_rate or check the data", name, v, t.epoch+1, s+1)
+		}
+		sum = addTerms(sum, terms, 1)
+		if rec != nil {
+			if err := rec.Record(Event{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: s + 1, Steps: steps, Terms: terms}); err != nil {
+				return err
+			}
+		}
+	}
+	mean := addTerms(Terms{}, sum, 1/float64(steps))
+	m := t.eval.Epoch(t.params)
+	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
+	if rec != nil {
+		return rec.Record(Event{EpochDone: true, Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m})
+	}
+	return nil
+}
+
+// step runs one optimisation step on the examples batch (triplet or image indices).
+func (t *Trainer) step(batch []int) (Terms, error) {
+	g, err := t.graph(len(batch))
+	if err != nil {
+		return Terms{}, err
+	}
+	dim, latent := t.train.Dim(), t.cfg.Latent
+	x := make([]float32, g.rows*dim)
+	put := func(row, img int) { copy(x[row*dim:(row+1)*dim], t.train.Image(img)) }
+	for r, i := range batch {
+		if t.cfg.IsTriplet() {
+			tr := t.triplets[i]
+			put(r, tr.Anchor)
+			put(len(batch)+r, tr.Positive)
+			put(2*len(batch)+r, tr.Negative)
+		} else {
+			put(r, i)
+		}
+	}
+	eps := make([]float32, g.rows*latent)
+	for i := range eps {
+		eps[i] = float32(t.rng.NormFloat64())
+	}
+	terms, err := g.run(tensor.New(tensor.WithShape(g.rows, dim), tensor.WithBacking(x)),
+		tensor.New(tensor.WithShape(g.rows, latent), tensor.WithBacking(eps)))
+	if err != nil {
+		return Terms{}, err
+	}
+	var weights, grads [][]float32
+	for i, l := range t.params.Layers() {
+		weights = append(weights, l.W, l.B)
+		grads = append(grads, g.grad(2*i).Data().([]float32), g.grad(2*i+1).Data().([]float32))
+	}
+	t.opt.Step(weights, grads)
+	return terms, nil
+}
+
+// graph returns the compiled step for a batch size, building it on first use
+// over the live weights.
+func (t *Trainer) graph(batch int) (*stepGraph, error) {
+	if g, ok := t.graphs[batch]; ok {
+		return g, nil
+	}
+	var ws []tensor.Tensor
+	for _, l := range t.params.Layers() {
+		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)),
+			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(l.B)))
+	}
+	obj := Objective{ELBOWeight: t.cfg.ELBOWeight, TripletWeight: t.cfg.TripletWeight, Margin: t.cfg.Margin, NormWeight: t.cfg.NormWeight}
+	g, err := newStepGraph(tensor.Float32, ws, len(t.cfg.Hidden), obj, batch)
+	if err != nil {
+		return nil, err
+	}
+	t.graphs[batch] = g
+	return g, nil
+}
+
+func addTerms(acc, t Terms, scale float64) Terms {
+	return Terms{
+		Total: acc.Total + scale*t.Total, BCE: acc.BCE + scale*t.BCE, KL: acc.KL + scale*t.KL,
+		Triplet: acc.Triplet + scale*t.Triplet, Norm: acc.Norm + scale*t.Norm,
+	}
+}
+
+// nonFinite names the first loss term that is NaN or infinite.
+func nonFinite(t Terms) (string, float64) {
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"total", t.Total}, {"bce", t.BCE}, {"kl", t.KL}, {"triplet", t.Triplet}, {"norm", t.Norm}} {
+		if math.IsNaN(c.v) || math.IsInf(c.v, 0) {
+			return c.name, c.v
+		}
+	}
+	return "", 0
+}
