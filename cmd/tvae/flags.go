@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tvae/tvae/configs"
+	"github.com/tvae/tvae/data"
+	"github.com/tvae/tvae/engine"
+)
+
+// setFlags collects repeated --set key=value overrides.
+type setFlags []string
+
+func (s *setFlags) String() string     { return strings.Join(*s, " ") }
+func (s *setFlags) Set(v string) error { *s = append(*s, v); return nil }
+
+// newFlagSet returns a FlagSet whose -h prints the command's usage to w.
+func newFlagSet(name, args, summary string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintf(w, "Usage: tvae %s %s\n\n%s.\n\nFlags:\n", name, args, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and positional arguments in any order, so that both
+// `tvae eval RUN --data-dir D` and `tvae eval --data-dir D RUN` work.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelpShown
+			}
+			return nil, errUsage(err.Error())
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// dataDirFlag adds the --data-dir flag every command that reads data takes.
+func dataDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("data-dir", "", "folder holding mnist/ and fashion-mnist/ (default $TVAE_DATA_DIR, else a per-user cache folder)")
+}
+
+// datasets loads each split once and keeps it for later runs of the same command.
+type datasets struct {
+	dir    string
+	loaded map[string]*data.Dataset
+}
+
+func newDatasets(flagDir string) (*datasets, error) {
+	dir := flagDir
+	if dir == "" {
+		var err error
+		if dir, err = data.DefaultDir(); err != nil {
+			return nil, err
+		}
+	}
+	return &datasets{dir: dir, loaded: map[string]*data.Dataset{}}, nil
+}
+
+func (d *datasets) get(name, split string) (*data.Dataset, error) {
+	key := name + "/" + split
+	if ds, ok := d.loaded[key]; ok {
+		return ds, nil
+	}
+	ds, err := data.Load(d.dir, name, split, data.DefaultFetcher())
+	if err != nil {
+		return nil, err
+	}
+	d.loaded[key] = ds
+	return ds, nil
+}
+
+// loadConfig reads a configuration file or built-in name and applies overrides.
+func loadConfig(nameOrPath string, sets []string) (engine.Config, error) {
+	b, err := configs.Read(nameOrPath)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	cfg, err := engine.ParseConfig(strings.NewReader(string(b)))
+	if err != nil {
+		return engine.Config{}, fmt.Errorf("%s: %w", nameOrPath, err)
+	}
+	for _, s := range sets {
+		if err := cfg.Set(s); err != nil {
+			return engine.Config{}, err
+		}
+	}
+	return cfg, cfg.Validate()
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tvae/tvae/engine"
+	"github.com/tvae/tvae/rundir"
+)
+
+func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", "--config FILE --out RUN_DIR [--set key=value ...]", "Train one model and save it as a run folder", stderr)
+	config := fs.String("config", "", "configuration: a YAML file, or a built-in name such as paper-tvae-mnist or paper-vae-mnist")
+	out := fs.String("out", "", "run folder to create (config, weights, per-epoch metrics, results.json)")
+	var sets setFlags
+	fs.Var(&sets, "set", "override one configuration key, e.g. --set epochs=2 (repeatable)")
+	seed := fs.Int64("seed", -1, "random seed (overrides the configuration's seed)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	dataDir := dataDirFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *config == "" || *out == "" {
+		return errUsage("train needs --config and --out")
+	}
+	if *seed >= 0 {
+		sets = append(sets, fmt.Sprintf("seed=%d", *seed))
+	}
+	cfg, err := loadConfig(*config, sets)
+	if err != nil {
+		return err
+	}
+	ds, err := newDatasets(*dataDir)
+	if err != nil {
+		return err
+	}
+	progress := stderr
+	if *quiet {
+		progress = nil
+	}
+	res, err := trainRun(ctx, cfg, ds, *out, progress, "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: triplet accuracy %.2f%%, test -ELBO %.2f nats, 1-NN accuracy %.2f%% (%s)\n",
+		*out, 100*res.TripletAccuracy, res.TestNELBO, 100*res.NearestNeighbourAccuracy, time.Duration(res.TrainSeconds*float64(time.Second)).Round(time.Second))
+	return nil
+}
+
+// trainRun trains cfg into the run folder out and returns its results. With a
+// non-nil progress writer it draws a progress bar labelled label.
+func trainRun(ctx context.Context, cfg engine.Config, ds *datasets, out string, progress io.Writer, label string) (rundir.Results, error) {
+	dir, err := rundir.Create(out)
+	if err != nil {
+		return rundir.Results{}, err
+	}
+	train, err := ds.get(cfg.Dataset, "train")
+	if err != nil {
+		return rundir.Results{}, err
+	}
+	test, err := ds.get(cfg.Dataset, "test")
+	if err != nil {
+		return rundir.Results{}, err
+	}
+	eval, err := engine.NewEvaluator(test)
+	if err != nil {
+		return rundir.Results{}, err
+	}
+	tr, err := engine.NewTrainer(cfg, train, eval)
+	if err != nil {
+		return rundir.Results{}, err
+	}
+	defer tr.Close()
+	if err := dir.WriteConfig(cfg); err != nil {
+		return rundir.Results{}, err
+	}
+	recs := recorders{metricsLog{dir}}
+	if progress != nil {
+		if label == "" {
+			label = rundir.ModelName(cfg)
+		}
+		recs = append(recs, newProgressBar(progress, label))
+	}
+	start := time.Now()
+	if err := tr.Run(ctx, recs); err != nil {
+		return rundir.Results{}, err
+	}
+	seconds := time.Since(start).Seconds()
+	p := tr.Snapshot()
+	if err := dir.WriteParams(p); err != nil {
+		return rundir.Results{}, err
+	}
+	res := rundir.Results{
+		Model: rundir.ModelName(cfg), Dataset: cfg.Dataset, Seed: cfg.Seed, Epochs: cfg.Epochs,
+		Results: eval.Final(p, train), TrainSeconds: seconds,
+	}
+	if err := dir.WriteTriplets(eval.Triplets); err != nil {
+		return rundir.Results{}, err
+	}
+	return res, dir.WriteResults(res)
+}
+
+// recorders sends every event to each recorder in turn.
+type recorders []engine.Recorder
+
+func (rs recorders) Record(e engine.Event) error {
+	for _, r := range rs {
+		if err := r.Record(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// metricsLog appends each epoch's metrics to the run's metrics.jsonl.
+type metricsLog struct{ dir rundir.Dir }
+
+func (m metricsLog) Record(e engine.Event) error {
+	if !e.EpochDone {
+		return nil
+	}
+	return m.dir.AppendMetrics(*e.Metrics)
+}
