@@ -14,7 +14,7 @@ func embedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := newFlagSet("embed", "RUN_DIR --split {train,test} --out FILE.csv", "Write the means μ(x) of a split as CSV: a header, then label,mu_0,...,mu_{d-1} per image", stderr)
 	split := fs.String("split", "test", "which split to embed: train or test")
 	out := fs.String("out", "", "CSV file to write")
-	dataDir := dataDirFlag(fs)
+	dataFlags := addDataFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -29,7 +29,7 @@ func embedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	ds, err := newDatasets(*dataDir)
+	ds, err := newDatasets(dataFlags, stderr)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", "RUN_DIR", "Measure a trained run again on its test split and write RUN_DIR/eval.json", stderr)
-	dataDir := dataDirFlag(fs)
+	dataFlags := addDataFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -23,7 +23,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	ds, err := newDatasets(*dataDir)
+	ds, err := newDatasets(dataFlags, stderr)
 	if err != nil {
 		return err
 	}

@@ -49,26 +49,41 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// dataDirFlag adds the --data-dir flag every command that reads data takes.
-func dataDirFlag(fs *flag.FlagSet) *string {
-	return fs.String("data-dir", "", "folder holding mnist/ and fashion-mnist/ (default $TVAE_DATA_DIR, else a per-user cache folder)")
+// dataFlags are the flags every command that reads data takes.
+type dataFlags struct {
+	dir     string
+	offline bool
+}
+
+func addDataFlags(fs *flag.FlagSet) *dataFlags {
+	var f dataFlags
+	fs.StringVar(&f.dir, "data-dir", "", "folder holding mnist/ and fashion-mnist/ (default $TVAE_DATA_DIR, else a per-user cache folder)")
+	fs.BoolVar(&f.offline, "offline", false, "never download: fail if a dataset file is missing from the data folder")
+	return &f
 }
 
 // datasets loads each split once and keeps it for later runs of the same command.
 type datasets struct {
-	dir    string
-	loaded map[string]*data.Dataset
+	dir     string
+	fetcher *data.Fetcher // nil when offline
+	loaded  map[string]*data.Dataset
 }
 
-func newDatasets(flagDir string) (*datasets, error) {
-	dir := flagDir
+// newDatasets resolves the data folder; downloads, if any, report on log.
+func newDatasets(f *dataFlags, log io.Writer) (*datasets, error) {
+	dir := f.dir
 	if dir == "" {
 		var err error
 		if dir, err = data.DefaultDir(); err != nil {
 			return nil, err
 		}
 	}
-	return &datasets{dir: dir, loaded: map[string]*data.Dataset{}}, nil
+	d := &datasets{dir: dir, loaded: map[string]*data.Dataset{}}
+	if !f.offline {
+		d.fetcher = data.DefaultFetcher()
+		d.fetcher.Log = log
+	}
+	return d, nil
 }
 
 func (d *datasets) get(name, split string) (*data.Dataset, error) {
@@ -76,7 +91,7 @@ func (d *datasets) get(name, split string) (*data.Dataset, error) {
 	if ds, ok := d.loaded[key]; ok {
 		return ds, nil
 	}
-	ds, err := data.Load(d.dir, name, split, data.DefaultFetcher())
+	ds, err := data.Load(d.dir, name, split, d.fetcher)
 	if err != nil {
 		return nil, err
 	}

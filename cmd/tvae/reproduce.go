@@ -23,7 +23,7 @@ func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	var sets setFlags
 	fs.Var(&sets, "set", "override one configuration key in both models, e.g. --set epochs=1 (repeatable)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	dataDir := dataDirFlag(fs)
+	dataFlags := addDataFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -34,7 +34,7 @@ func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if *seeds < 1 {
 		return errUsage("--seeds must be at least 1")
 	}
-	ds, err := newDatasets(*dataDir)
+	ds, err := newDatasets(dataFlags, stderr)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&sets, "set", "override one configuration key, e.g. --set epochs=2 (repeatable)")
 	seed := fs.Int64("seed", -1, "random seed (overrides the configuration's seed)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	dataDir := dataDirFlag(fs)
+	dataFlags := addDataFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	ds, err := newDatasets(*dataDir)
+	ds, err := newDatasets(dataFlags, stderr)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tvae/tvae/internal/datatest"
+	"github.com/tvae/tvae/rundir"
+)
+
+// tvae runs the command line in-process and returns stdout, stderr and the error.
+func tvae(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// quick shrinks a paper configuration to seconds of training.
+var quick = []string{"--set", "epochs=1", "--set", "train_subset=2000", "--set", "triplets_per_class=100"}
+
+func TestTrainEvalEmbed(t *testing.T) {
+	dataDir := datatest.Dir(t)
+	runDir := filepath.Join(t.TempDir(), "run")
+	args := append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--seed", "4"}, quick...)
+	out, progress, err := tvae(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "triplet accuracy") || !strings.Contains(progress, "epoch 1/1") {
+		t.Fatalf("stdout %q, progress %q", out, progress)
+	}
+	res, err := rundir.ReadResults(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model != "tvae" || res.Seed != 4 || res.TripletAccuracy <= 0.5 || res.TestNELBO <= 0 {
+		t.Fatalf("results.json %+v", res)
+	}
+	for _, f := range []string{rundir.ConfigFile, rundir.WeightsFile, rundir.MetricsFile, rundir.TripletsFile} {
+		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
+			t.Errorf("run folder lacks %s", f)
+		}
+	}
+
+	out, _, err = tvae(t, "eval", runDir, "--data-dir", dataDir)
+	if err != nil || !strings.Contains(out, "triplet accuracy") {
+		t.Fatalf("eval: %v\n%s", err, out)
+	}
+	var again struct {
+		TripletAccuracy float64 `json:"triplet_accuracy"`
+	}
+	b, _ := os.ReadFile(filepath.Join(runDir, "eval.json"))
+	if err := json.Unmarshal(b, &again); err != nil || again.TripletAccuracy != res.TripletAccuracy {
+		t.Fatalf("eval.json triplet accuracy %v (%v), results.json %v", again.TripletAccuracy, err, res.TripletAccuracy)
+	}
+
+	csvPath := filepath.Join(t.TempDir(), "mu.csv")
+	if _, _, err := tvae(t, "embed", runDir, "--split", "test", "--out", csvPath, "--data-dir", dataDir); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(csvPath)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 10001 || !strings.HasPrefix(lines[0], "label,mu_0,") || !strings.HasSuffix(lines[0], ",mu_19") {
+		t.Fatalf("embed CSV: %d lines, header %q", len(lines), lines[0])
+	}
+	if fields := strings.Split(lines[1], ","); len(fields) != 21 || fields[0] != "7" { // MNIST's first test digit is a 7
+		t.Fatalf("embed CSV first row %q", lines[1])
+	}
+}
+
+func TestReproduceWritesTables(t *testing.T) {
+	dataDir := datatest.Dir(t)
+	outDir := t.TempDir()
+	args := append([]string{"reproduce", "--seeds", "2", "--out", outDir, "--data-dir", dataDir, "--quiet"}, quick...)
+	out, _, err := tvae(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "| TVAE |") || !strings.Contains(out, "95.60") || !strings.Contains(out, "75.08") || !strings.Contains(out, "±") {
+		t.Fatalf("table:\n%s", out)
+	}
+	var summary reproduction
+	b, _ := os.ReadFile(filepath.Join(outDir, "results.json"))
+	if err := json.Unmarshal(b, &summary); err != nil {
+		t.Fatal(err)
+	}
+	if len(summary.TVAE.TripletAccuracy.PerSeed) != 2 || summary.TVAE.TripletAccuracy.Std == nil || len(summary.VAE.TestNELBO.PerSeed) != 2 {
+		t.Fatalf("results.json %+v", summary)
+	}
+	for _, d := range []string{"vae-seed1", "vae-seed2", "tvae-seed1", "tvae-seed2"} {
+		if _, err := rundir.ReadResults(filepath.Join(outDir, d)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestUserErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	notADir := filepath.Join(dir, "file")
+	os.WriteFile(notADir, []byte("x"), 0o644)
+	badYAML := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badYAML, []byte("epoch: 3\n"), 0o644)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		want     string
+		exitCode int
+	}{
+		{"no command", nil, "no command", 2},
+		{"unknown command", []string{"fly"}, `unknown command "fly"`, 2},
+		{"train without config", []string{"train", "--out", dir}, "needs --config and --out", 2},
+		{"unknown flag", []string{"train", "--nope"}, "flag provided but not defined", 2},
+		{"missing config file", []string{"train", "--config", filepath.Join(dir, "none.yaml"), "--out", dir}, "cannot read", 1},
+		{"unknown built-in", []string{"train", "--config", "paper-gan", "--out", dir}, "neither a file nor a built-in", 1},
+		{"unknown key in file", []string{"train", "--config", badYAML, "--out", dir}, "field epoch not found", 1},
+		{"bad --set", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "epochs=0"}, "epochs must be >= 1", 1},
+		{"unwritable out", []string{"train", "--config", "paper-tvae-mnist", "--out", filepath.Join(notADir, "run"), "--data-dir", dir}, "cannot create run folder", 1},
+		{"missing data", []string{"train", "--config", "paper-tvae-mnist", "--out", filepath.Join(dir, "r"), "--data-dir", filepath.Join(dir, "empty"), "--offline"}, "data:", 1},
+		{"eval of a non-run", []string{"eval", dir}, "is not a run folder", 1},
+		{"embed bad split", []string{"embed", dir, "--split", "val", "--out", "x.csv"}, `--split "val"`, 2},
+		{"zero seeds", []string{"reproduce", "--seeds", "0"}, "--seeds must be at least 1", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := tvae(t, tc.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q, want one line containing %q", msg, tc.want)
+			}
+			if got := exitCode(err); got != tc.exitCode {
+				t.Fatalf("exit code %d, want %d", got, tc.exitCode)
+			}
+		})
+	}
+}
+
+func TestHelpListsEveryCommandAndFlag(t *testing.T) {
+	out, _, err := tvae(t, "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, "tvae "+c.name) {
+			t.Errorf("help does not list %s", c.name)
+		}
+		flags, _, err := tvae(t, "help", c.name)
+		if exitCode(err) != 0 || !strings.Contains(flags, "Usage: tvae "+c.name) {
+			t.Errorf("help %s: %v\n%s", c.name, err, flags)
+		}
+	}
+}

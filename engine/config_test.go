@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, wantErr string
+		check               func(Config) bool
+	}{
+		{"empty gives defaults", "", "", func(c Config) bool { return c.Latent == 20 && c.Margin == 0.2 && c.ELBOWeight == 0.01 }},
+		{"override", "epochs: 3\nhidden: [256, 128]\n", "", func(c Config) bool { return c.Epochs == 3 && len(c.Hidden) == 2 }},
+		{"unknown key", "epoch: 3\n", "field epoch not found", nil},
+		{"wrong type", "epochs: many\n", "cannot unmarshal", nil},
+		{"not yaml", "epochs: [\n", "config", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig(strings.NewReader(tc.yaml))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("error %q, want one line containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !tc.check(c) {
+				t.Fatalf("ParseConfig = %+v, %v", c, err)
+			}
+		})
+	}
+}
+
+func TestConfigSetAndValidate(t *testing.T) {
+	for _, tc := range []struct {
+		set, wantErr string
+	}{
+		{"epochs=2", ""},
+		{"margin=0.5", ""},
+		{"hidden=[64,32]", ""},
+		{"epochs", "want key=value"},
+		{"nosuchkey=1", "not found"},
+		{"epochs=two", "cannot unmarshal"},
+		{"epochs=0", "epochs must be >= 1"},
+		{"margin=-1", "margin must be >= 0"},
+		{"latent=0", "latent must be >= 1"},
+		{"dataset=cifar", "not mnist or fashion-mnist"},
+		{"learning_rate=0", "learning_rate must be > 0"},
+		{"hidden=[]", "hidden must list"},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			c := DefaultConfig()
+			err := c.Set(tc.set)
+			if err == nil {
+				err = c.Validate()
+			}
+			if tc.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestConfigYAMLRoundTrip(t *testing.T) {
+	c := DefaultConfig()
+	c.Hidden, c.Seed, c.RedrawTriplets = []int{100, 50}, 7, true
+	back, err := ParseConfig(strings.NewReader(string(c.YAML())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.YAML()) != string(c.YAML()) {
+		t.Fatalf("round trip changed the config:\n%s\n%s", c.YAML(), back.YAML())
+	}
+}

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randomEmbedding(rng *rand.Rand, n, dim int) Embedding {
+	e := Embedding{N: n, Dim: dim, Data: make([]float32, n*dim)}
+	for i := range e.Data {
+		e.Data[i] = float32(rng.NormFloat64())
+	}
+	return e
+}
+
+func TestTripletAccuracyMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	e := randomEmbedding(rng, 50, 3)
+	// Row 49 duplicates row 48, so triplets (a, 48, 49) are exact ties: wrong.
+	copy(e.Row(49), e.Row(48))
+	var ts []Triplet
+	for range 300 {
+		ts = append(ts, Triplet{rng.IntN(50), rng.IntN(50), rng.IntN(50)})
+	}
+	ts = append(ts, Triplet{0, 48, 49}, Triplet{1, 49, 48})
+	right := 0
+	for _, tr := range ts {
+		dp, dn := 0.0, 0.0
+		for k := 0; k < 3; k++ {
+			a := float64(e.Data[tr.Anchor*3+k])
+			dp += math.Pow(a-float64(e.Data[tr.Positive*3+k]), 2)
+			dn += math.Pow(a-float64(e.Data[tr.Negative*3+k]), 2)
+		}
+		if math.Sqrt(dp) < math.Sqrt(dn) {
+			right++
+		}
+	}
+	want := float64(right) / float64(len(ts))
+	if got := TripletAccuracy(e, ts); got != want {
+		t.Fatalf("TripletAccuracy = %v, brute force %v", got, want)
+	}
+	if got := TripletAccuracy(e, []Triplet{{0, 48, 49}}); got != 0 {
+		t.Fatalf("a tie counted as right: %v", got)
+	}
+}
+
+func TestNearestNeighbourAccuracyMatchesBruteForce(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		queries, refs, dim int
+	}{
+		{"small", 7, 11, 2},
+		{"several blocks", 3*queryBlock + 17, 400, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(6, uint64(tc.queries)))
+			q, r := randomEmbedding(rng, tc.queries, tc.dim), randomEmbedding(rng, tc.refs, tc.dim)
+			ql, rl := make([]uint8, q.N), make([]uint8, r.N)
+			for i := range ql {
+				ql[i] = uint8(rng.IntN(3))
+			}
+			for i := range rl {
+				rl[i] = uint8(rng.IntN(3))
+			}
+			right := 0
+			for i := 0; i < q.N; i++ {
+				best, bestD := -1, math.Inf(1)
+				for j := 0; j < r.N; j++ {
+					if d := SquaredDistance(q.Row(i), r.Row(j)); d < bestD {
+						best, bestD = j, d
+					}
+				}
+				if rl[best] == ql[i] {
+					right++
+				}
+			}
+			want := float64(right) / float64(q.N)
+			if got := NearestNeighbourAccuracy(q, ql, r, rl); got != want {
+				t.Fatalf("NearestNeighbourAccuracy = %v, brute force %v", got, want)
+			}
+		})
+	}
+}
