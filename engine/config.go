@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tvae/tvae/data"
 )
 
 // Config is everything that determines a training run. Its YAML form is the
@@ -60,6 +62,19 @@ func DefaultConfig() Config {
 		TripletsPerClass: 5000,
 		Seed:             1,
 	}
+}
+
+// TrainingSet returns the part of train a run trains on: the first
+// TrainSubset images when that is set, else all of train.
+func (c Config) TrainingSet(train *data.Dataset) *data.Dataset {
+	if c.TrainSubset <= 0 || c.TrainSubset >= train.Len() {
+		return train
+	}
+	idx := make([]int, c.TrainSubset)
+	for i := range idx {
+		idx[i] = i
+	}
+	return train.Subset(idx)
 }
 
 // IsTriplet reports whether the run trains on triplets (TVAE) rather than on

@@ -66,7 +66,13 @@ func (p *Params) DecodeLogits(z []float32, n int) []float32 {
 // Reconstruct returns the decoder's mean image sigmoid(logits) at z = μ(x).
 func (p *Params) Reconstruct(x []float32, n int) []float32 {
 	mu, _ := p.Encode(x, n)
-	img := p.DecodeLogits(mu, n)
+	return p.Decode(mu, n)
+}
+
+// Decode returns the decoder's mean images sigmoid(logits(z)) for n latent
+// vectors z: Bernoulli probabilities of each pixel.
+func (p *Params) Decode(z []float32, n int) []float32 {
+	img := p.DecodeLogits(z, n)
 	for i, l := range img {
 		img[i] = float32(1 / (1 + math.Exp(-float64(l))))
 	}

@@ -21,6 +21,9 @@ type Event struct {
 	Terms Terms
 	// Metrics are set at EpochDone.
 	Metrics *EpochMetrics
+	// Params, set at EpochDone, is a copy of the weights at the end of the
+	// epoch: an immutable snapshot other goroutines may keep and read.
+	Params *Params
 }
 
 // Recorder receives training progress, in the manner of gonum's
@@ -50,13 +53,7 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.TrainSubset > 0 && cfg.TrainSubset < train.Len() {
-		idx := make([]int, cfg.TrainSubset)
-		for i := range idx {
-			idx[i] = i
-		}
-		train = train.Subset(idx)
-	}
+	train = cfg.TrainingSet(train)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7fae))
 	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, graphs: map[int]*stepGraph{}}
 	t.params = NewParams(train.Dim(), cfg.Hidden, cfg.Latent, rng)
@@ -144,7 +141,7 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 	m := t.eval.Epoch(t.params)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
 	if rec != nil {
-		return rec.Record(Event{EpochDone: true, Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m})
+		return rec.Record(Event{EpochDone: true, Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m, Params: t.params.Clone()})
 	}
 	return nil
 }

@@ -205,3 +205,23 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// ReadMetrics reads the per-epoch metrics a run has logged so far.
+func ReadMetrics(path string) ([]engine.EpochMetrics, error) {
+	b, err := os.ReadFile(Dir(path).Path(MetricsFile))
+	if err != nil {
+		return nil, fmt.Errorf("rundir: cannot read %s: %v", Dir(path).Path(MetricsFile), unwrapPath(err))
+	}
+	var ms []engine.EpochMetrics
+	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var m engine.EpochMetrics
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("rundir: %s line %d: %v", Dir(path).Path(MetricsFile), i+1, err)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}

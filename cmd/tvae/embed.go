@@ -33,7 +33,7 @@ func embedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	d, err := ds.get(run.Config.Dataset, *split)
+	d, err := ds.Dataset(run.Config.Dataset, *split)
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,11 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	train, err := ds.get(run.Config.Dataset, "train")
+	train, err := ds.Dataset(run.Config.Dataset, "train")
 	if err != nil {
 		return err
 	}
-	test, err := ds.get(run.Config.Dataset, "test")
+	test, err := ds.Dataset(run.Config.Dataset, "test")
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
-	"github.com/tvae/tvae/configs"
 	"github.com/tvae/tvae/data"
-	"github.com/tvae/tvae/engine"
 )
 
 // setFlags collects repeated --set key=value overrides.
@@ -64,6 +63,7 @@ func addDataFlags(fs *flag.FlagSet) *dataFlags {
 
 // datasets loads each split once and keeps it for later runs of the same command.
 type datasets struct {
+	mu      sync.Mutex
 	dir     string
 	fetcher *data.Fetcher // nil when offline
 	loaded  map[string]*data.Dataset
@@ -86,7 +86,10 @@ func newDatasets(f *dataFlags, log io.Writer) (*datasets, error) {
 	return d, nil
 }
 
-func (d *datasets) get(name, split string) (*data.Dataset, error) {
+// Dataset returns a split, loading it on first use; safe for concurrent use.
+func (d *datasets) Dataset(name, split string) (*data.Dataset, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	key := name + "/" + split
 	if ds, ok := d.loaded[key]; ok {
 		return ds, nil
@@ -97,22 +100,4 @@ func (d *datasets) get(name, split string) (*data.Dataset, error) {
 	}
 	d.loaded[key] = ds
 	return ds, nil
-}
-
-// loadConfig reads a configuration file or built-in name and applies overrides.
-func loadConfig(nameOrPath string, sets []string) (engine.Config, error) {
-	b, err := configs.Read(nameOrPath)
-	if err != nil {
-		return engine.Config{}, err
-	}
-	cfg, err := engine.ParseConfig(strings.NewReader(string(b)))
-	if err != nil {
-		return engine.Config{}, fmt.Errorf("%s: %w", nameOrPath, err)
-	}
-	for _, s := range sets {
-		if err := cfg.Set(s); err != nil {
-			return engine.Config{}, err
-		}
-	}
-	return cfg, cfg.Validate()
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tvae/tvae/configs"
 	"github.com/tvae/tvae/rundir"
 	"gonum.org/v1/gonum/stat"
 )
@@ -42,7 +43,7 @@ func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	table := map[string][]rundir.Results{}
 	for seed := 1; seed <= *seeds; seed++ {
 		for _, model := range []string{"vae", "tvae"} {
-			cfg, err := loadConfig("paper-"+model+"-mnist", append(append(setFlags{}, sets...), fmt.Sprintf("seed=%d", seed)))
+			cfg, err := configs.Load("paper-"+model+"-mnist", append(append(setFlags{}, sets...), fmt.Sprintf("seed=%d", seed)))
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tvae/tvae/configs"
 	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/rundir"
 )
@@ -28,7 +29,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *seed >= 0 {
 		sets = append(sets, fmt.Sprintf("seed=%d", *seed))
 	}
-	cfg, err := loadConfig(*config, sets)
+	cfg, err := configs.Load(*config, sets)
 	if err != nil {
 		return err
 	}
@@ -52,74 +53,20 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // trainRun trains cfg into the run folder out and returns its results. With a
 // non-nil progress writer it draws a progress bar labelled label.
 func trainRun(ctx context.Context, cfg engine.Config, ds *datasets, out string, progress io.Writer, label string) (rundir.Results, error) {
-	dir, err := rundir.Create(out)
+	train, err := ds.Dataset(cfg.Dataset, "train")
 	if err != nil {
 		return rundir.Results{}, err
 	}
-	train, err := ds.get(cfg.Dataset, "train")
+	test, err := ds.Dataset(cfg.Dataset, "test")
 	if err != nil {
 		return rundir.Results{}, err
 	}
-	test, err := ds.get(cfg.Dataset, "test")
-	if err != nil {
-		return rundir.Results{}, err
-	}
-	eval, err := engine.NewEvaluator(test)
-	if err != nil {
-		return rundir.Results{}, err
-	}
-	tr, err := engine.NewTrainer(cfg, train, eval)
-	if err != nil {
-		return rundir.Results{}, err
-	}
-	defer tr.Close()
-	if err := dir.WriteConfig(cfg); err != nil {
-		return rundir.Results{}, err
-	}
-	recs := recorders{metricsLog{dir}}
+	var rec engine.Recorder
 	if progress != nil {
 		if label == "" {
 			label = rundir.ModelName(cfg)
 		}
-		recs = append(recs, newProgressBar(progress, label))
+		rec = newProgressBar(progress, label)
 	}
-	start := time.Now()
-	if err := tr.Run(ctx, recs); err != nil {
-		return rundir.Results{}, err
-	}
-	seconds := time.Since(start).Seconds()
-	p := tr.Snapshot()
-	if err := dir.WriteParams(p); err != nil {
-		return rundir.Results{}, err
-	}
-	res := rundir.Results{
-		Model: rundir.ModelName(cfg), Dataset: cfg.Dataset, Seed: cfg.Seed, Epochs: cfg.Epochs,
-		Results: eval.Final(p, train), TrainSeconds: seconds,
-	}
-	if err := dir.WriteTriplets(eval.Triplets); err != nil {
-		return rundir.Results{}, err
-	}
-	return res, dir.WriteResults(res)
-}
-
-// recorders sends every event to each recorder in turn.
-type recorders []engine.Recorder
-
-func (rs recorders) Record(e engine.Event) error {
-	for _, r := range rs {
-		if err := r.Record(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// metricsLog appends each epoch's metrics to the run's metrics.jsonl.
-type metricsLog struct{ dir rundir.Dir }
-
-func (m metricsLog) Record(e engine.Event) error {
-	if !e.EpochDone {
-		return nil
-	}
-	return m.dir.AppendMetrics(*e.Metrics)
+	return rundir.Train(ctx, cfg, train, test, out, rec)
 }

@@ -1,0 +1,94 @@
+package explore
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tvae/tvae/data"
+	"github.com/tvae/tvae/engine"
+)
+
+// View is an immutable picture of a run at the end of one epoch: its weights,
+// the means μ of both splits and a 2-D map of the test means. Any number of
+// goroutines may read it.
+type View struct {
+	RunID   string
+	Epoch   int
+	Params  *engine.Params
+	Train   *data.Dataset
+	Test    *data.Dataset
+	TrainMu engine.Embedding
+	TestMu  engine.Embedding
+	// Map holds the test means projected on their first two principal axes,
+	// one point per test image.
+	Map [][2]float64
+}
+
+// ErrNoView is returned before a run has finished its first epoch.
+var ErrNoView = errors.New("explore: no epoch finished yet; the map appears after the first epoch")
+
+// View returns the view of the run's latest snapshot, building it on first
+// request (a few seconds for 70,000 images) and reusing it until the next epoch.
+func (r *Run) View() (*View, error) {
+	r.mu.Lock()
+	p, epoch := r.params, r.epoch
+	r.mu.Unlock()
+	if p == nil {
+		return nil, ErrNoView
+	}
+	r.viewMu.Lock()
+	defer r.viewMu.Unlock()
+	if r.view != nil && r.view.Params == p {
+		return r.view, nil
+	}
+	v := &View{RunID: r.ID, Epoch: epoch, Params: p, Train: r.Train, Test: r.Test,
+		TrainMu: engine.Embed(p, r.Train), TestMu: engine.Embed(p, r.Test)}
+	v.Map = PrincipalPlane(v.TestMu)
+	r.view = v
+	return v, nil
+}
+
+// Split returns the dataset and means of "train" or "test".
+func (v *View) Split(split string) (*data.Dataset, engine.Embedding, error) {
+	switch split {
+	case "train":
+		return v.Train, v.TrainMu, nil
+	case "test":
+		return v.Test, v.TestMu, nil
+	}
+	return nil, engine.Embedding{}, fmt.Errorf("explore: split %q is neither train nor test", split)
+}
+
+// Reconstruction returns the decoder's mean image at z = μ of one image.
+func (v *View) Reconstruction(split string, index int) ([]float32, error) {
+	ds, _, err := v.Split(split)
+	if err != nil {
+		return nil, err
+	}
+	if index < 0 || index >= ds.Len() {
+		return nil, fmt.Errorf("explore: index %d is out of range: %s has %d images", index, split, ds.Len())
+	}
+	return v.Params.Reconstruct(ds.Image(index), 1), nil
+}
+
+// Samples decodes n draws z ~ N(0, I) from the prior; the same seed gives the
+// same images.
+func (v *View) Samples(n int, seed uint64) [][]float32 {
+	rng := rand.New(rand.NewPCG(seed, 0x5a3))
+	z := make([]float32, n*v.Params.Latent())
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	return splitImages(v.Params.Decode(z, n), n)
+}
+
+// splitImages cuts n concatenated images into one slice each.
+func splitImages(pixels []float32, n int) [][]float32 {
+	dim := len(pixels) / n
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = pixels[i*dim : (i+1)*dim]
+	}
+	return out
+}
