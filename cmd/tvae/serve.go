@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/tvae/tvae/configs"
+	"github.com/tvae/tvae/explore"
+	"github.com/tvae/tvae/web"
+)
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "[--addr HOST:PORT] [--train CONFIG [--set key=value ...]] [--run RUN_DIR ...]",
+		"Serve the latent-space explorer: watch training live, explore the map and nearest neighbours, download plots", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	train := fs.String("train", "", "start training this configuration (a YAML file or built-in name) at launch")
+	var sets, opens setFlags
+	fs.Var(&sets, "set", "override one key of the --train configuration, e.g. --set epochs=2 (repeatable)")
+	fs.Var(&opens, "run", "open a finished run folder for exploring, without training (repeatable)")
+	runsDir := fs.String("runs", "runs", "folder where runs started from the explorer are saved; finished runs in it are listed at launch")
+	dataFlags := addDataFlags(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(sets) > 0 && *train == "" {
+		return errUsage("--set needs --train")
+	}
+	ds, err := newDatasets(dataFlags, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	hub := web.NewHub()
+	m, err := explore.NewManager(ctx, ds, *runsDir, hub)
+	if err != nil {
+		return err
+	}
+	// Stop training and wait for every run to save its last epoch before returning.
+	defer m.Wait()
+	defer stop()
+	for _, dir := range opens {
+		if _, err := m.Open(dir); err != nil {
+			return err
+		}
+	}
+	if *train != "" {
+		cfg, err := configs.Load(*train, sets)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Start(cfg); err != nil {
+			return err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv := web.NewServer(m, hub, log)
+	return srv.Serve(ctx, *addr, func(a net.Addr) {
+		fmt.Fprintf(stdout, "tvae explorer on http://%s (Ctrl-C to stop)\n", a)
+	})
+}

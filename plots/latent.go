@@ -1,0 +1,113 @@
+package plots
+
+import (
+	"fmt"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// The size of a LatentMap figure: 6×5 inches, 1152×960 pixels at 192 DPI,
+// with the class legend to the right of the data area.
+const (
+	mapWidth  = 6 * vg.Inch
+	mapHeight = 5 * vg.Inch
+)
+
+// Marker sizes on a LatentMap, and the gap around its legend.
+const (
+	pointRadius     = vg.Length(2)
+	highlightRadius = vg.Length(6)
+	legendGap       = vg.Length(8)
+)
+
+// highlightName names the highlighted point in the legend.
+const highlightName = "query"
+
+// LatentMap is a scatter of 2-D points (e.g. a PCA projection of latent
+// means) coloured by class label, drawn in input order, with a legend to the
+// right naming the classes that occur (classNames[label]). highlight, if >= 0,
+// is the index of a point drawn as a larger ringed marker (the query the user
+// clicked) and named "query" in the legend. It returns the PNG, 1152×960
+// pixels (6×5 inches at 192 DPI), and the Frame for mapping clicks. With no
+// points the PNG says "no data yet" and the Frame has no points.
+func LatentMap(title string, points [][2]float64, labels []uint8, classNames []string, highlight int) ([]byte, Frame, error) {
+	if err := checkMap(points, labels, classNames, highlight); err != nil {
+		return nil, Frame{}, err
+	}
+	p := newPlot(title)
+	legend := plot.NewLegend()
+	legend.Top = true
+	legend.Left = true
+	if len(points) == 0 {
+		p = noDataPlot(title)
+	} else {
+		classGlyph := func(label uint8) draw.GlyphStyle {
+			return draw.GlyphStyle{Color: colour(int(label)), Radius: pointRadius, Shape: draw.CircleGlyph{}}
+		}
+		xys := make(plotter.XYs, len(points))
+		present := make([]bool, len(classNames))
+		for i, pt := range points {
+			xys[i] = plotter.XY{X: pt[0], Y: pt[1]}
+			present[labels[i]] = true
+		}
+		p.Add(&plotter.Scatter{
+			XYs:            xys,
+			GlyphStyleFunc: func(i int) draw.GlyphStyle { return classGlyph(labels[i]) },
+		})
+		for label, name := range classNames {
+			if present[label] {
+				legend.Add(name, &plotter.Scatter{GlyphStyle: classGlyph(uint8(label))})
+			}
+		}
+		if highlight >= 0 {
+			query := &plotter.Scatter{XYs: xys[highlight : highlight+1], GlyphStyle: classGlyph(labels[highlight])}
+			query.Radius = highlightRadius
+			query.Shape = ringed{}
+			p.Add(query)
+			legend.Add(highlightName, query)
+		}
+		fitAxes(p)
+	}
+	var frame Frame
+	img, err := encode(mapWidth, mapHeight, func(c draw.Canvas) {
+		c = inset(c)
+		width := legend.Rectangle(c).Size().X
+		if width > 0 {
+			width += legendGap
+		}
+		area := draw.Crop(c, 0, -width, 0, 0)
+		p.Draw(area)
+		dc := p.DataCanvas(area)
+		legend.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: area.Max.X + legendGap, Y: dc.Min.Y},
+			Max: vg.Point{X: c.Max.X, Y: dc.Max.Y},
+		}})
+		frame = newFrame(p, dc, dots(mapWidth), dots(mapHeight), points)
+	})
+	if err != nil {
+		return nil, Frame{}, err
+	}
+	return img, frame, nil
+}
+
+// checkMap reports the first reason why LatentMap cannot draw its arguments.
+func checkMap(points [][2]float64, labels []uint8, classNames []string, highlight int) error {
+	if len(points) != len(labels) {
+		return fmt.Errorf("plots: %d points but %d labels", len(points), len(labels))
+	}
+	if highlight >= len(points) {
+		return fmt.Errorf("plots: highlight %d is out of range for %d points", highlight, len(points))
+	}
+	for i, pt := range points {
+		if !drawable(pt[0]) || !drawable(pt[1]) {
+			return fmt.Errorf("plots: point %d (%g, %g) is NaN or of magnitude over %g", i, pt[0], pt[1], maxValue)
+		}
+		if int(labels[i]) >= len(classNames) {
+			return fmt.Errorf("plots: point %d has label %d but there are %d class names", i, labels[i], len(classNames))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,629 @@
+// app.js brings the explorer's page to life. Plain JavaScript: no library, no
+// build step, and no request beyond the page's own origin.
+//
+//  1. Live training: when the page shows a run, the loss canvas names an event
+//     stream (data-events). Its step events feed the loss curves, its epoch
+//     events the table of epochs and the plots, its state events the state
+//     badge and the control buttons. The server replays its history to every
+//     new viewer, so old and duplicate events are expected and harmless.
+//  2. Neighbours: a click on the latent map, or on a neighbour, loads the
+//     neighbours panel as an HTML fragment into the neighbours section.
+//  3. Once the listeners are attached, body gets data-ready="1"; the canvas
+//     counts the points it holds in data-points.
+"use strict";
+
+(function () {
+  // The two panels of the loss chart: the objective the optimiser sees, whose
+  // terms are of order one, and the per-image ELBO terms in nats, which are
+  // about a hundred times larger.
+  const PANELS = [
+    {
+      title: "Objective per batch",
+      terms: [
+        { key: "total", label: "total", color: "#1d4ed8" },
+        { key: "triplet", label: "triplet", color: "#c2410c" },
+        { key: "norm", label: "norm", color: "#6b7280" },
+      ],
+    },
+    {
+      title: "ELBO terms (nats per image)",
+      terms: [
+        { key: "bce", label: "BCE", color: "#047857" },
+        { key: "kl", label: "KL", color: "#7c3aed" },
+      ],
+    },
+  ];
+
+  const AXIS = "#9ca3af";
+  const GRID = "#e5e7eb";
+  const TEXT = "#374151";
+  const FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
+
+  function byTestId(id, root) {
+    return (root || document).querySelector('[data-testid="' + id + '"]');
+  }
+
+  // sameOrigin resolves url against the page and returns it as a URL object,
+  // or null when it points elsewhere: the page only talks to its own server.
+  function sameOrigin(url) {
+    let u;
+    try {
+      u = new URL(url, window.location.href);
+    } catch (_) {
+      return null;
+    }
+    return u.origin === window.location.origin ? u : null;
+  }
+
+  function parse(ev) {
+    try {
+      const v = JSON.parse(ev.data);
+      return v && typeof v === "object" ? v : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function isNum(x) {
+    return typeof x === "number" && Number.isFinite(x);
+  }
+
+  // The formats of the server's tables: percentages and nats with two decimals.
+  function percent(x) {
+    return isNum(x) ? (100 * x).toFixed(2) + "%" : "–";
+  }
+
+  function fixed2(x) {
+    return isNum(x) ? x.toFixed(2) : "–";
+  }
+
+  function progressText(epoch, epochs) {
+    return epoch + "/" + epochs + " epochs";
+  }
+
+  // niceStep is a round tick spacing (1, 2 or 5 times a power of ten) giving
+  // about count intervals over span.
+  function niceStep(span, count) {
+    const raw = span / Math.max(1, count);
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  }
+
+  function formatTick(v, step) {
+    if (v === 0) return "0";
+    const a = Math.abs(v);
+    if (a >= 1e5 || a < 1e-4) return v.toExponential(1);
+    const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step))));
+    return v.toFixed(decimals);
+  }
+
+  function formatValue(v) {
+    if (!isNum(v)) return "–";
+    const a = Math.abs(v);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+    return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(3) : v.toFixed(4);
+  }
+
+  // LossChart draws the step events of one run: two stacked panels sharing the
+  // epoch axis, each autoscaled, with a legend of the latest values. Redraws
+  // are batched into animation frames; while the run trains, a pulsing dot
+  // marks the newest point of each panel.
+  class LossChart {
+    constructor(canvas) {
+      this.canvas = canvas;
+      this.ctx = canvas.getContext("2d");
+      this.points = []; // {x, terms}, sorted by x
+      this.seen = new Set(); // "epoch:step" of the points already held
+      this.epochs = 0;
+      this.frame = 0; // pending requestAnimationFrame, if any
+      this.live = false;
+      this.timer = 0; // pending tick of the animation, if any
+      this.pulse = 0; // phase of the live dot
+      if (window.ResizeObserver) {
+        new ResizeObserver(() => this.schedule()).observe(canvas);
+      } else {
+        window.addEventListener("resize", () => this.schedule());
+      }
+      this.schedule();
+    }
+
+    // add keeps one step event; it tells whether the point was new.
+    add(ev) {
+      if (!isNum(ev.x) || !ev.terms) return false;
+      const key = ev.epoch + ":" + ev.step;
+      if (this.seen.has(key)) return false;
+      this.seen.add(key);
+      if (isNum(ev.epochs) && ev.epochs > 0) this.epochs = ev.epochs;
+      const p = { x: ev.x, terms: ev.terms };
+      const pts = this.points;
+      if (pts.length === 0 || pts[pts.length - 1].x <= p.x) {
+        pts.push(p);
+      } else {
+        // An old event after newer ones: keep the curve in order of x.
+        let lo = 0;
+        let hi = pts.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (pts[mid].x <= p.x) lo = mid + 1;
+          else hi = mid;
+        }
+        pts.splice(lo, 0, p);
+      }
+      this.canvas.dataset.points = String(pts.length);
+      this.schedule();
+      return true;
+    }
+
+    // setLive starts or stops the animation of the newest point.
+    setLive(live) {
+      if (this.live === live) return;
+      this.live = live;
+      this.canvas.dataset.live = live ? "1" : "0";
+      if (live) this.tick();
+      else {
+        clearTimeout(this.timer);
+        this.timer = 0;
+      }
+      this.schedule();
+    }
+
+    // schedule asks for one redraw at the next animation frame; any number of
+    // events before that frame cost a single redraw.
+    schedule() {
+      if (this.frame) return;
+      this.frame = window.requestAnimationFrame(() => {
+        this.frame = 0;
+        this.draw();
+      });
+    }
+
+    // tick pulses the newest point about ten times a second while the run
+    // trains.
+    tick() {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = 0;
+        if (!this.live) return;
+        this.pulse = (performance.now() / 400) % Math.PI;
+        this.schedule();
+        this.tick();
+      }, 100);
+    }
+
+    // size matches the canvas's backing store to its displayed size, for
+    // sharp lines on high-density screens, and returns the size in CSS pixels.
+    size() {
+      const c = this.canvas;
+      const dpr = window.devicePixelRatio || 1;
+      const w = c.clientWidth || c.width;
+      const h = c.clientHeight || c.height;
+      const bw = Math.round(w * dpr);
+      const bh = Math.round(h * dpr);
+      if (c.width !== bw || c.height !== bh) {
+        c.width = bw;
+        c.height = bh;
+      }
+      this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      return { w: w, h: h };
+    }
+
+    draw() {
+      const ctx = this.ctx;
+      if (!ctx) return;
+      const { w, h } = this.size();
+      ctx.clearRect(0, 0, w, h);
+      ctx.font = FONT;
+      const pts = this.points;
+      const lastX = pts.length ? pts[pts.length - 1].x : 0;
+      // The x axis reaches the end of the current epoch, and never past the
+      // run's last epoch.
+      let xMax = Math.max(1, Math.ceil(lastX - 1e-9));
+      if (this.epochs > 0) xMax = Math.min(xMax, this.epochs);
+      if (lastX > xMax) xMax = lastX;
+      const xMin = 0;
+
+      const left = 64;
+      const right = 16;
+      const gap = 36;
+      const top = 8;
+      const bottom = 40;
+      const panelH = (h - top - bottom - gap) / 2;
+      PANELS.forEach((panel, i) => {
+        const area = {
+          x: left,
+          y: top + i * (panelH + gap) + 22,
+          w: Math.max(10, w - left - right),
+          h: Math.max(10, panelH - 22),
+        };
+        this.drawPanel(panel, area, xMin, xMax, i === PANELS.length - 1);
+      });
+
+      if (pts.length === 0) {
+        ctx.fillStyle = TEXT;
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText("Waiting for the first training steps…", w / 2, h / 2);
+      }
+    }
+
+    drawPanel(panel, area, xMin, xMax, xLabels) {
+      const ctx = this.ctx;
+      const pts = this.points;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const p of pts) {
+        for (const t of panel.terms) {
+          const v = p.terms[t.key];
+          if (isNum(v)) {
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+        }
+      }
+      if (lo === Infinity) {
+        lo = 0;
+        hi = 1;
+      }
+      if (hi - lo < 1e-12) {
+        const pad = Math.abs(hi) * 0.1 || 1;
+        lo -= pad;
+        hi += pad;
+      }
+      const yStep = niceStep(hi - lo, 4);
+      lo = Math.floor(lo / yStep) * yStep;
+      hi = Math.ceil(hi / yStep) * yStep;
+      const sx = (x) => area.x + ((x - xMin) / (xMax - xMin)) * area.w;
+      const sy = (y) => area.y + area.h - ((y - lo) / (hi - lo)) * area.h;
+
+      // Grid, ticks and their labels.
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = GRID;
+      ctx.fillStyle = TEXT;
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      for (let v = lo; v <= hi + yStep / 2; v += yStep) {
+        const y = Math.round(sy(v)) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(area.x, y);
+        ctx.lineTo(area.x + area.w, y);
+        ctx.stroke();
+        ctx.fillText(formatTick(v, yStep), area.x - 6, y);
+      }
+      const xStep = niceStep(xMax - xMin, Math.max(2, Math.floor(area.w / 80)));
+      const xTickStep = Math.max(xStep, xMax - xMin <= 1 ? xStep : 1);
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      for (let v = xMin; v <= xMax + xTickStep / 1e6; v += xTickStep) {
+        const x = Math.round(sx(v)) + 0.5;
+        ctx.strokeStyle = GRID;
+        ctx.beginPath();
+        ctx.moveTo(x, area.y);
+        ctx.lineTo(x, area.y + area.h);
+        ctx.stroke();
+        ctx.strokeStyle = AXIS;
+        ctx.beginPath();
+        ctx.moveTo(x, area.y + area.h);
+        ctx.lineTo(x, area.y + area.h + 4);
+        ctx.stroke();
+        if (xLabels) ctx.fillText(formatTick(v, xTickStep), x, area.y + area.h + 6);
+      }
+      if (xLabels) ctx.fillText("epoch", area.x + area.w / 2, area.y + area.h + 22);
+
+      // Axes.
+      ctx.strokeStyle = AXIS;
+      ctx.beginPath();
+      ctx.moveTo(area.x + 0.5, area.y);
+      ctx.lineTo(area.x + 0.5, area.y + area.h + 0.5);
+      ctx.lineTo(area.x + area.w, area.y + area.h + 0.5);
+      ctx.stroke();
+
+      // One line per term, clipped to the plot area.
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(area.x, area.y - 2, area.w + 2, area.h + 4);
+      ctx.clip();
+      ctx.lineWidth = 1.5;
+      ctx.lineJoin = "round";
+      for (const t of panel.terms) {
+        ctx.strokeStyle = t.color;
+        ctx.beginPath();
+        let started = false;
+        for (const p of pts) {
+          const v = p.terms[t.key];
+          if (!isNum(v)) {
+            started = false;
+            continue;
+          }
+          if (started) ctx.lineTo(sx(p.x), sy(v));
+          else ctx.moveTo(sx(p.x), sy(v));
+          started = true;
+        }
+        ctx.stroke();
+      }
+      if (this.live && pts.length) {
+        const p = pts[pts.length - 1];
+        const v = p.terms[panel.terms[0].key];
+        if (isNum(v)) {
+          ctx.fillStyle = panel.terms[0].color;
+          ctx.globalAlpha = 0.35;
+          ctx.beginPath();
+          ctx.arc(sx(p.x), sy(v), 4 + 3 * Math.abs(Math.sin(this.pulse)), 0, 2 * Math.PI);
+          ctx.fill();
+          ctx.globalAlpha = 1;
+        }
+      }
+      ctx.restore();
+
+      // Title on the left, legend with the latest values on the right.
+      const last = pts.length ? pts[pts.length - 1].terms : {};
+      ctx.textBaseline = "alphabetic";
+      ctx.textAlign = "left";
+      ctx.fillStyle = TEXT;
+      ctx.font = "600 " + FONT;
+      ctx.fillText(panel.title, area.x, area.y - 8);
+      ctx.font = FONT;
+      let x = area.x + area.w;
+      ctx.textAlign = "right";
+      for (let i = panel.terms.length - 1; i >= 0; i--) {
+        const t = panel.terms[i];
+        const text = t.label + " " + formatValue(last[t.key]);
+        const tw = ctx.measureText(text).width;
+        ctx.fillStyle = TEXT;
+        ctx.fillText(text, x, area.y - 8);
+        x -= tw + 6;
+        ctx.fillStyle = t.color;
+        ctx.fillRect(x - 14, area.y - 14, 14, 3);
+        x -= 14 + 14;
+      }
+    }
+  }
+
+  // RunPage keeps the selected run's panel and the list of runs up to date.
+  class RunPage {
+    constructor(canvas) {
+      this.canvas = canvas;
+      this.run = canvas.dataset.run;
+      this.chart = new LossChart(canvas);
+      this.refreshEpoch = 0;
+      this.refreshTimer = 0;
+      const badge = byTestId("run-state");
+      if (badge) this.chart.setLive(badge.dataset.state === "running");
+    }
+
+    listen() {
+      const u = sameOrigin(this.canvas.dataset.events);
+      if (!u || !window.EventSource) return;
+      // The browser reconnects by itself after an error, and the server then
+      // replays its history, which add() ignores.
+      const es = new EventSource(u.href);
+      es.addEventListener("step", (ev) => this.onStep(parse(ev)));
+      es.addEventListener("epoch", (ev) => this.onEpoch(parse(ev)));
+      es.addEventListener("state", (ev) => this.onState(parse(ev)));
+      es.addEventListener("open", () => (this.canvas.dataset.stream = "open"));
+      es.addEventListener("error", () => (this.canvas.dataset.stream = "reconnecting"));
+    }
+
+    onStep(ev) {
+      if (!ev || ev.run !== this.run) return;
+      this.chart.add(ev);
+    }
+
+    onEpoch(ev) {
+      if (!ev || !isNum(ev.epoch)) return;
+      const row = runRow(ev.run);
+      if (row) {
+        setCell(row, "progress", progressText(ev.epoch, ev.epochs));
+        setCell(row, "triplet-accuracy", percent(ev.triplet_accuracy));
+        setCell(row, "test-nelbo", fixed2(ev.test_nelbo));
+      }
+      if (ev.run !== this.run) return;
+      this.setProgress(ev.epoch, ev.epochs);
+      this.historyRow(ev);
+      this.refreshImages(ev.epoch);
+    }
+
+    onState(ev) {
+      if (!ev || typeof ev.state !== "string") return;
+      const row = runRow(ev.run);
+      if (row) {
+        const b = row.querySelector('[data-cell="state"] .badge');
+        if (b) {
+          b.textContent = ev.state;
+          b.dataset.state = ev.state;
+        }
+        if (isNum(ev.epoch) && isNum(ev.epochs)) setCell(row, "progress", progressText(ev.epoch, ev.epochs));
+      }
+      if (ev.run !== this.run) return;
+      const badge = byTestId("run-state");
+      if (badge) {
+        badge.textContent = ev.state;
+        badge.dataset.state = ev.state;
+      }
+      if (isNum(ev.epoch) && isNum(ev.epochs)) this.setProgress(ev.epoch, ev.epochs);
+      setEnabled("pause", ev.state === "running");
+      setEnabled("resume", ev.state === "paused");
+      setEnabled("stop", ev.state === "running" || ev.state === "paused");
+      const err = byTestId("run-error");
+      if (err) {
+        err.textContent = ev.error || "";
+        err.hidden = !ev.error;
+      }
+      // The stream is shared by every run, so it stays open; only the
+      // animation of this run's newest point stops.
+      this.chart.setLive(ev.state === "running");
+    }
+
+    setProgress(epoch, epochs) {
+      const text = byTestId("run-progress");
+      if (text) text.textContent = progressText(epoch, epochs);
+      const bar = byTestId("run-progressbar");
+      if (bar && epochs > 0) {
+        bar.max = epochs;
+        bar.value = epoch;
+      }
+    }
+
+    // historyRow adds or updates the epoch's line of the table of epochs,
+    // keeping the lines in order of epoch.
+    historyRow(ev) {
+      const table = byTestId("history");
+      if (!table) return;
+      const body = table.tBodies[0] || table.createTBody();
+      const cells = [String(ev.epoch), percent(ev.triplet_accuracy), fixed2(ev.test_nelbo), percent(ev.nn_accuracy)];
+      let tr = body.querySelector('tr[data-epoch="' + ev.epoch + '"]');
+      if (!tr) {
+        tr = document.createElement("tr");
+        tr.dataset.epoch = String(ev.epoch);
+        for (let i = 0; i < cells.length; i++) {
+          const td = document.createElement("td");
+          td.className = "num";
+          tr.appendChild(td);
+        }
+        let before = null;
+        for (const r of body.rows) {
+          if (Number(r.dataset.epoch) > ev.epoch) {
+            before = r;
+            break;
+          }
+        }
+        body.insertBefore(tr, before);
+      }
+      cells.forEach((text, i) => {
+        // Keep a value the server rendered when the event lacks it.
+        if (text === "–" && tr.cells[i].textContent !== "") return;
+        tr.cells[i].textContent = text;
+      });
+      const empty = table.closest("section") && table.closest("section").querySelector("[data-history-empty]");
+      if (empty) empty.remove();
+    }
+
+    // refreshImages points every image marked data-refresh at the epoch's
+    // version. The replayed history brings many epochs at once, so the
+    // images are only reloaded once things settle, for the newest epoch.
+    refreshImages(epoch) {
+      if (epoch < this.refreshEpoch) return;
+      this.refreshEpoch = epoch;
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => {
+        const n = String(this.refreshEpoch);
+        for (const img of document.querySelectorAll("img[data-refresh]")) {
+          const u = sameOrigin(img.getAttribute("src"));
+          if (!u || u.searchParams.get("epoch") === n) continue;
+          u.searchParams.set("epoch", n);
+          img.src = u.pathname + u.search + u.hash;
+        }
+      }, 100);
+    }
+  }
+
+  function runRow(run) {
+    if (typeof run !== "string") return null;
+    for (const row of document.querySelectorAll('[data-testid="run-row"]')) {
+      if (row.dataset.run === run) return row;
+    }
+    return null;
+  }
+
+  function setCell(row, name, text) {
+    const cell = row.querySelector('[data-cell="' + name + '"]');
+    if (cell) cell.textContent = text;
+  }
+
+  function setEnabled(control, enabled) {
+    const b = byTestId("control-" + control);
+    if (b) b.disabled = !enabled;
+  }
+
+  // Neighbours: the section's content is replaced by the fragment the server
+  // returns, or by its error message.
+  let loadSeq = 0;
+
+  async function loadNeighbours(section, url) {
+    const u = sameOrigin(url);
+    if (!u) return;
+    const seq = ++loadSeq;
+    section.setAttribute("aria-busy", "true");
+    try {
+      const res = await fetch(u.href, { credentials: "same-origin" });
+      const text = await res.text();
+      if (seq !== loadSeq) return; // a later click won
+      if (res.ok) {
+        section.innerHTML = text;
+      } else {
+        showError(section, errorText(res, text));
+      }
+    } catch (err) {
+      if (seq === loadSeq) showError(section, "Could not load the neighbours: " + err.message);
+    } finally {
+      if (seq === loadSeq) section.removeAttribute("aria-busy");
+    }
+  }
+
+  // errorText is the message of a failed response: its text, or the message
+  // of an HTML error page.
+  function errorText(res, text) {
+    let msg = text;
+    if ((res.headers.get("Content-Type") || "").includes("text/html")) {
+      const doc = new DOMParser().parseFromString(text, "text/html");
+      const el = doc.querySelector('[data-testid="error"] p') || doc.body;
+      msg = el ? el.textContent : "";
+    }
+    msg = (msg || "").trim();
+    return msg || res.status + " " + res.statusText;
+  }
+
+  function showError(section, message) {
+    const p = document.createElement("p");
+    p.className = "error";
+    p.setAttribute("role", "alert");
+    p.dataset.testid = "neighbours-error";
+    p.textContent = message;
+    section.replaceChildren(p);
+  }
+
+  function plainClick(e) {
+    return e.button === 0 && !e.defaultPrevented && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
+  }
+
+  function clamp01(v) {
+    return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0;
+  }
+
+  function onClick(e) {
+    if (!plainClick(e) || !(e.target instanceof Element)) return;
+    const section = byTestId("neighbours");
+    if (!section) return;
+
+    const img = e.target.closest("img[data-pick]");
+    if (img) {
+      if (!img.clientWidth || !img.clientHeight) return;
+      const u = sameOrigin(img.dataset.pick);
+      if (!u) return;
+      u.searchParams.set("fx", clamp01(e.offsetX / img.clientWidth).toFixed(4));
+      u.searchParams.set("fy", clamp01(e.offsetY / img.clientHeight).toFixed(4));
+      e.preventDefault();
+      loadNeighbours(section, u.href);
+      return;
+    }
+
+    const link = e.target.closest('a[data-testid="neighbour"]');
+    if (link && section.contains(link)) {
+      e.preventDefault();
+      loadNeighbours(section, link.href);
+    }
+  }
+
+  function init() {
+    const canvas = byTestId("loss-chart");
+    if (canvas && canvas.dataset.run) new RunPage(canvas).listen();
+    document.addEventListener("click", onClick);
+    document.body.dataset.ready = "1";
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

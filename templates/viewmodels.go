@@ -1,0 +1,97 @@
+// Package templates renders the explorer's pages as templ components. Components
+// only render the view models below, which handlers fill in; they never see
+// engine types.
+package templates
+
+// Page is the explorer's single page: the runs, a form to start one, and the
+// selected run.
+type Page struct {
+	Runs    []RunRow
+	Start   StartForm
+	Current *RunView // nil when no run is selected
+}
+
+// RunRow is one run in the list of runs.
+type RunRow struct {
+	ID, Name, Model string // Model is "TVAE" or "VAE"
+	State           string // running, paused, stopping, finished, stopped, failed, saved
+	Progress        string // "3/10 epochs"
+	TripletAccuracy string // formatted percentage of the last epoch, or "–"
+	TestNELBO       string // nats per image, or "–"
+	URL             string // page of this run
+	Selected        bool
+}
+
+// Option is one choice of a select element.
+type Option struct{ Value, Label string }
+
+// StartForm starts a training run: POST Action with fields model, epochs,
+// triplet_weight, margin, seed, train_subset, triplets_per_class.
+type StartForm struct {
+	Action                                           string
+	Models                                           []Option // value: built-in config name
+	Epochs, TripletWeight, Margin, Seed, TrainSubset string   // defaults shown in the inputs
+	TripletsPerClass                                 string
+	Error                                            string // a previous attempt's problem, if any
+}
+
+// RunView is the selected run: controls, live curves, plots and neighbours.
+type RunView struct {
+	ID, Name, Model, State string
+	Epoch, Epochs          int
+	// Controls are POST forms; Enabled says whether the state allows them now.
+	Controls []Control
+	// EventsURL streams server-sent events (see static/app.js for the format).
+	EventsURL string
+	// LossPNG downloads the loss curves as drawn by the server.
+	LossPNG string
+	// Plots are the images refreshed at every epoch: latent map, reconstructions, samples.
+	Plots []Plot
+	// PickURL answers a click on the latent map: GET PickURL?fx=F&fy=F (fractions of
+	// the image's width and height from its top-left corner) returns a Neighbours fragment.
+	PickURL string
+	// Epochs so far, newest last.
+	History []EpochRow
+	// Neighbours is the last query shown, if any.
+	Neighbours *Neighbours
+}
+
+// Control is a button that POSTs to URL.
+type Control struct {
+	Name, Label, URL string // Name: pause, resume, stop
+	Enabled          bool
+}
+
+// Plot is one server-rendered image.
+type Plot struct {
+	ID          string // used in data-testid: "plot-" + ID
+	Title       string
+	Src         string // PNG for display
+	DownloadURL string // the same PNG as an attachment
+	Clickable   bool   // the latent map: clicks go to RunView.PickURL
+}
+
+// EpochRow is one line of the per-epoch table.
+type EpochRow struct {
+	Epoch                                  int
+	TripletAccuracy, TestNELBO, NNAccuracy string
+}
+
+// Neighbours is a query digit, its reconstruction and its nearest neighbours in μ space.
+type Neighbours struct {
+	Query          Digit
+	Reconstruction string // PNG URL
+	Items          []Digit
+	DownloadURL    string // PNG of the whole strip
+	JSONURL        string // the same as /api/neighbors JSON
+}
+
+// Digit is one image with its label; URL loads its own neighbours as a fragment.
+type Digit struct {
+	Split    string // train or test
+	Index    int
+	Label    string
+	Distance string // empty for the query
+	Src      string // PNG URL of the image
+	URL      string // GET: Neighbours fragment for this digit
+}

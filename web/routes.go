@@ -1,0 +1,40 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/tvae/tvae/static"
+)
+
+// routes lists every route of the explorer.
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
+	e.Use(middleware.BodyLimit("64K"))
+
+	e.GET("/", s.page)
+	e.GET("/events", s.events)
+	e.StaticFS("/static", static.FS)
+
+	e.POST("/runs", s.startRun)
+	e.POST("/runs/:run/pause", s.control(pauseRun))
+	e.POST("/runs/:run/resume", s.control(resumeRun))
+	e.POST("/runs/:run/stop", s.control(stopRun))
+
+	e.GET("/runs/:run/plots/:plot", s.plot) // loss.png, latent.png, reconstructions.png, samples.png
+	e.GET("/runs/:run/pick", s.pick)
+	e.GET("/runs/:run/neighbours", s.neighboursFragment)
+	e.GET("/runs/:run/neighbours.png", s.neighboursPNG)
+	e.GET("/runs/:run/digits/:split/:index", s.digit) // <index>.png or <index>-reconstruction.png
+
+	e.GET("/api/runs", s.apiRuns)
+	e.GET("/api/neighbors", s.apiNeighbours)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	return e
+}

@@ -1,0 +1,299 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/tvae/tvae/data"
+	"github.com/tvae/tvae/explore"
+	"github.com/tvae/tvae/internal/datatest"
+)
+
+type testData struct{ t testing.TB }
+
+func (d testData) Dataset(name, split string) (*data.Dataset, error) {
+	return datatest.Load(d.t, name, split), nil
+}
+
+// fixture is a server over a manager with one finished tiny run.
+type fixture struct {
+	srv *Server
+	hub *Hub
+	m   *explore.Manager
+	run *explore.Run
+}
+
+var (
+	fixtureOnce sync.Once
+	shared      *fixture
+)
+
+// tinyRun are form values for a run of a few seconds.
+var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	datatest.Dir(t)
+	fixtureOnce.Do(func() {
+		hub := NewHub()
+		m, err := explore.NewManager(context.Background(), testData{t}, t.TempDir(), hub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fixture{srv: NewServer(m, hub, slog.New(slog.NewTextHandler(io.Discard, nil))), hub: hub, m: m}
+		rec := f.do("POST", "/runs", tinyRun)
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("start: %d %s", rec.Code, rec.Body)
+		}
+		runs := m.Runs()
+		f.run = runs[len(runs)-1]
+		m.Wait()
+		shared = f
+	})
+	if shared == nil || shared.run.Status().State != explore.Finished {
+		t.Fatal("the shared tiny run did not finish")
+	}
+	return shared
+}
+
+func (f *fixture) do(method, target string, form url.Values) *httptest.ResponseRecorder {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, target, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Accept", "text/html")
+	rec := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// get is a GET as a script would send it (no Accept: text/html).
+func (f *fixture) get(target string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+	return rec
+}
+
+var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+
+func TestPNGEndpoints(t *testing.T) {
+	f := newFixture(t)
+	base := "/runs/" + f.run.ID
+	for _, tc := range []struct{ path, file string }{
+		{"/plots/loss.png", "-epoch2-loss.png"},
+		{"/plots/accuracy.png", "-epoch2-accuracy.png"},
+		{"/plots/latent.png", "-epoch2-latent.png"},
+		{"/plots/latent.png?highlight=5", "-epoch2-latent.png"},
+		{"/plots/reconstructions.png", "-epoch2-reconstructions.png"},
+		{"/plots/samples.png", "-epoch2-samples.png"},
+		{"/neighbours.png?index=3&k=5", "-epoch2-neighbours-test3.png"},
+		{"/digits/test/0.png", "-test0.png"},
+		{"/digits/train/10-reconstruction.png", "-train10.png"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			rec := f.get(base + tc.path)
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" || !bytes.HasPrefix(rec.Body.Bytes(), pngSignature) {
+				t.Fatalf("status %d, type %q, body starts %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()[:min(16, rec.Body.Len())])
+			}
+			if cd := rec.Header().Get("Content-Disposition"); cd != "" {
+				t.Fatalf("inline image has Content-Disposition %q", cd)
+			}
+			sep := "?"
+			if strings.Contains(tc.path, "?") {
+				sep = "&"
+			}
+			rec = f.get(base + tc.path + sep + "download=1")
+			want := `attachment; filename="` + f.run.ID + tc.file + `"`
+			if cd := rec.Header().Get("Content-Disposition"); cd != want {
+				t.Fatalf("Content-Disposition %q, want %q", cd, want)
+			}
+		})
+	}
+}
+
+func TestNeighboursJSON(t *testing.T) {
+	f := newFixture(t)
+	rec := f.get("/api/neighbors?index=7&k=4")
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Fatalf("%d %s: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	var got struct {
+		Run       string `json:"run"`
+		Index     int    `json:"index"`
+		Label     int    `json:"label"`
+		Neighbors []struct {
+			Index    int     `json:"index"`
+			Label    int     `json:"label"`
+			Distance float64 `json:"distance"`
+		} `json:"neighbors"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := f.run.View()
+	want, _ := v.Neighbours("test", 7, 4)
+	if got.Run != f.run.ID || got.Index != 7 || got.Label != int(v.Test.Labels[7]) || len(got.Neighbors) != 4 {
+		t.Fatalf("got %+v", got)
+	}
+	for i, n := range got.Neighbors {
+		if n.Index != want[i].Index || n.Label != want[i].Label || n.Distance != want[i].Distance {
+			t.Fatalf("neighbour %d: %+v, want %+v", i, n, want[i])
+		}
+	}
+}
+
+func TestBadRequestsAreOneLine(t *testing.T) {
+	f := newFixture(t)
+	base := "/runs/" + f.run.ID
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/api/neighbors?index=x", 400, "index must be an integer"},
+		{"/api/neighbors", 400, "index is missing"},
+		{"/api/neighbors?index=10000", 400, "out of range"},
+		{"/api/neighbors?index=1&k=0", 400, "k must be between"},
+		{"/api/neighbors?index=1&k=999999999999999999999", 400, "k must be an integer"},
+		{"/api/neighbors?index=1&split=val", 400, "split must be train or test"},
+		{"/api/neighbors?index=1&run=nope", 404, "no such run"},
+		{base + "/pick?fx=2&fy=0.5", 400, "fx must be a number between 0 and 1"},
+		{base + "/pick?fx=NaN&fy=0.5", 400, "fx must be"},
+		{base + "/plots/latent.png?highlight=99999", 400, "highlight must be"},
+		{base + "/plots/nope.png", 404, "no plot"},
+		{base + "/plots/loss", 404, "PNG files"},
+		{base + "/digits/test/-1.png", 400, "out of range"},
+		{base + "/digits/val/1.png", 400, "split must be"},
+		{base + "/digits/test/abc.png", 400, "must be an integer"},
+		{"/runs/nope/plots/loss.png", 404, "no such run"},
+	} {
+		rec := f.get(tc.path)
+		body := strings.TrimSpace(rec.Body.String())
+		if rec.Code != tc.code || !strings.Contains(body, tc.want) || strings.Contains(body, "\n") {
+			t.Errorf("GET %s: %d %q, want %d with one line containing %q", tc.path, rec.Code, body, tc.code, tc.want)
+		}
+	}
+}
+
+func TestControlsOfAFinishedRunConflict(t *testing.T) {
+	f := newFixture(t)
+	for _, action := range []string{"pause", "resume", "stop"} {
+		rec := f.do("POST", "/runs/"+f.run.ID+"/"+action, url.Values{})
+		if rec.Code != http.StatusConflict {
+			t.Errorf("%s of a finished run: %d, want 409", action, rec.Code)
+		}
+		doc, err := goquery.NewDocumentFromReader(rec.Body)
+		if err != nil || doc.Find(`[data-testid="error"]`).Length() != 1 {
+			t.Errorf("%s: no error page (%v)", action, err)
+		}
+	}
+}
+
+func TestStartFormErrorsComeBackToThePage(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"0"}})
+	loc := rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+		t.Fatalf("%d, Location %q", rec.Code, loc)
+	}
+	rec = f.do("GET", loc, nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "epochs must be") {
+		t.Fatalf("page after a bad start: %d", rec.Code)
+	}
+	rec = f.do("POST", "/runs", url.Values{"model": {"../../etc/passwd"}})
+	if !strings.Contains(rec.Header().Get("Location"), "not+a+built-in") {
+		t.Fatalf("arbitrary config name accepted: %q", rec.Header().Get("Location"))
+	}
+}
+
+func TestPageShowsRunAndPickedNeighbours(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("GET", "/?run="+f.run.ID, nil)
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("%d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	doc, _ := goquery.NewDocumentFromReader(rec.Body)
+	if doc.Find(`[data-testid="run-panel"]`).Length() != 1 || doc.Find(`[data-testid="history"] tbody tr`).Length() != 2 {
+		t.Fatalf("run panel or its two epochs missing:\n%s", rec.Body)
+	}
+	pick, _ := doc.Find(`img[data-pick]`).Attr("data-pick")
+	rec = f.get(pick + "?fx=0.5&fy=0.5")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("pick: %d %s", rec.Code, rec.Body)
+	}
+	frag, _ := goquery.NewDocumentFromReader(rec.Body)
+	items := frag.Find(`[data-testid="neighbour"]`)
+	if items.Length() != defaultK {
+		t.Fatalf("pick gave %d neighbours, want %d", items.Length(), defaultK)
+	}
+	// Each neighbour links to its own neighbours.
+	href, _ := items.First().Find("a").Attr("href")
+	if href == "" {
+		href, _ = items.First().Attr("href")
+	}
+	if rec := f.get(href); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `data-testid="neighbour"`) {
+		t.Fatalf("neighbour link %q: %d", href, rec.Code)
+	}
+}
+
+// The stream sends the history first, in SSE framing, then live events.
+func TestEventsStreamFraming(t *testing.T) {
+	f := newFixture(t)
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	f.hub.Publish(explore.Update{Kind: explore.StateUpdate, Run: "live", State: explore.Running})
+	sc := bufio.NewScanner(resp.Body)
+	names := map[string]int{}
+	for sc.Scan() {
+		line := sc.Text()
+		name, ok := strings.CutPrefix(line, "event: ")
+		if !ok {
+			continue
+		}
+		names[name]++
+		if !sc.Scan() || !strings.HasPrefix(sc.Text(), "data: {") {
+			t.Fatalf("event %s not followed by a JSON data line: %q", name, sc.Text())
+		}
+		data := strings.TrimPrefix(sc.Text(), "data: ")
+		if !json.Valid([]byte(data)) {
+			t.Fatalf("invalid JSON %s", data)
+		}
+		if !sc.Scan() || sc.Text() != "" {
+			t.Fatalf("event %s not ended by a blank line", name)
+		}
+		if strings.Contains(data, `"run":"live"`) {
+			break
+		}
+	}
+	if names["epoch"] < 2 || names["state"] < 2 {
+		t.Fatalf("history replayed %v, want both epochs and the states", names)
+	}
+}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/tvae/tvae/configs"
+	"github.com/tvae/tvae/engine"
+	"github.com/tvae/tvae/explore"
+	"github.com/tvae/tvae/templates"
+)
+
+// This file turns runs into the view models the templates render.
+
+func runURL(r *explore.Run, path string) string { return "/runs/" + url.PathEscape(r.ID) + path }
+
+func modelLabel(r *explore.Run) string {
+	if r.Config.IsTriplet() {
+		return "TVAE"
+	}
+	return "VAE"
+}
+
+func percent(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+func startForm(errMsg string) templates.StartForm {
+	d := engine.DefaultConfig()
+	f := templates.StartForm{
+		Action: "/runs", Error: errMsg,
+		Epochs: fmt.Sprint(d.Epochs),
+		Seed:   fmt.Sprint(d.Seed), TrainSubset: "0", TripletsPerClass: fmt.Sprint(d.TripletsPerClass),
+	}
+	for _, name := range configs.Names() {
+		f.Models = append(f.Models, templates.Option{Value: name, Label: name})
+	}
+	return f
+}
+
+func runRow(r *explore.Run, selected bool) templates.RunRow {
+	st := r.Status()
+	row := templates.RunRow{
+		ID: r.ID, Name: r.ID, Model: modelLabel(r), State: string(st.State),
+		Progress:        fmt.Sprintf("%d/%d epochs", st.Epoch, st.Epochs),
+		TripletAccuracy: "–", TestNELBO: "–",
+		URL: "/?run=" + url.QueryEscape(r.ID), Selected: selected,
+	}
+	if n := len(st.History); n > 0 {
+		last := st.History[n-1]
+		row.TripletAccuracy, row.TestNELBO = percent(last.TripletAccuracy), fmt.Sprintf("%.2f", last.TestNELBO)
+	}
+	return row
+}
+
+// The plots of a run page, refreshed at every epoch.
+var runPlots = []struct{ id, title string }{
+	{"latent", "Latent map: test μ on their first two principal axes"},
+	{"accuracy", "Triplet accuracy per epoch"},
+	{"reconstructions", "Test digits (odd rows) and their reconstructions (even rows)"},
+	{"samples", "Samples from the prior"},
+}
+
+func runView(r *explore.Run) templates.RunView {
+	st := r.Status()
+	active := st.State == explore.Running || st.State == explore.Paused
+	v := templates.RunView{
+		ID: r.ID, Name: r.ID, Model: modelLabel(r), State: string(st.State), Epoch: st.Epoch, Epochs: st.Epochs,
+		Controls: []templates.Control{
+			{Name: "pause", Label: "Pause", URL: runURL(r, "/pause"), Enabled: st.State == explore.Running},
+			{Name: "resume", Label: "Resume", URL: runURL(r, "/resume"), Enabled: st.State == explore.Paused},
+			{Name: "stop", Label: "Stop", URL: runURL(r, "/stop"), Enabled: active},
+		},
+		EventsURL: "/events",
+		LossPNG:   runURL(r, "/plots/loss.png?download=1"),
+		PickURL:   runURL(r, "/pick"),
+	}
+	for _, p := range runPlots {
+		src := runURL(r, "/plots/"+p.id+".png")
+		v.Plots = append(v.Plots, templates.Plot{ID: p.id, Title: p.title, Src: src, DownloadURL: src + "?download=1", Clickable: p.id == "latent"})
+	}
+	for _, m := range st.History {
+		v.History = append(v.History, templates.EpochRow{Epoch: m.Epoch, TripletAccuracy: percent(m.TripletAccuracy), TestNELBO: fmt.Sprintf("%.2f", m.TestNELBO)})
+	}
+	return v
+}
+
+// digitModel describes one image with links to its picture and its neighbours.
+func digitModel(r *explore.Run, split string, index int, label, distance string) templates.Digit {
+	return templates.Digit{
+		Split: split, Index: index, Label: label, Distance: distance,
+		Src: runURL(r, fmt.Sprintf("/digits/%s/%d.png", split, index)),
+		URL: runURL(r, fmt.Sprintf("/neighbours?split=%s&index=%d", split, index)),
+	}
+}
