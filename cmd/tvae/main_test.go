@@ -27,7 +27,7 @@ var quick = []string{"--set", "epochs=1", "--set", "train_subset=2000", "--set",
 func TestTrainEvalEmbed(t *testing.T) {
 	dataDir := datatest.Dir(t)
 	runDir := filepath.Join(t.TempDir(), "run")
-	args := append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--seed", "4"}, quick...)
+	args := append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--seed", "4"}, quick...)
 	out, progress, err := tvae(t, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestTrainEvalEmbed(t *testing.T) {
 		}
 	}
 
-	out, _, err = tvae(t, "eval", runDir, "--data-dir", dataDir)
+	out, _, err = tvae(t, "eval", runDir, "--data-dir", dataDir, "--offline")
 	if err != nil || !strings.Contains(out, "triplet accuracy") {
 		t.Fatalf("eval: %v\n%s", err, out)
 	}
@@ -61,7 +61,7 @@ func TestTrainEvalEmbed(t *testing.T) {
 	}
 
 	csvPath := filepath.Join(t.TempDir(), "mu.csv")
-	if _, _, err := tvae(t, "embed", runDir, "--split", "test", "--out", csvPath, "--data-dir", dataDir); err != nil {
+	if _, _, err := tvae(t, "embed", runDir, "--split", "test", "--out", csvPath, "--data-dir", dataDir, "--offline"); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(csvPath)
@@ -77,7 +77,7 @@ func TestTrainEvalEmbed(t *testing.T) {
 func TestReproduceWritesTables(t *testing.T) {
 	dataDir := datatest.Dir(t)
 	outDir := t.TempDir()
-	args := append([]string{"reproduce", "--seeds", "2", "--out", outDir, "--data-dir", dataDir, "--quiet"}, quick...)
+	args := append([]string{"reproduce", "--seeds", "2", "--out", outDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...)
 	out, _, err := tvae(t, args...)
 	if err != nil {
 		t.Fatal(err)
