@@ -69,16 +69,21 @@ type Results struct {
 	TestKL          float64 `json:"test_kl"`
 	// NearestNeighbourAccuracy is 1-NN classification of test μ's against train μ's.
 	NearestNeighbourAccuracy float64 `json:"nearest_neighbour_accuracy"`
+	// PrecisionAt10 is the share of each test μ's 10 nearest train μ's that
+	// have its label: what the explorer's neighbour panel shows.
+	PrecisionAt10 float64 `json:"precision_at_10"`
 }
 
 // Final measures everything in Results; train supplies the 1-NN references.
 func (e *Evaluator) Final(p *Params, train *data.Dataset) Results {
 	m := e.Epoch(p)
+	test, ref := Embed(p, e.Test), Embed(p, train)
 	return Results{
 		TripletAccuracy:          m.TripletAccuracy,
 		TestNELBO:                m.TestNELBO,
 		TestBCE:                  m.TestBCE,
 		TestKL:                   m.TestKL,
-		NearestNeighbourAccuracy: NearestNeighbourAccuracy(Embed(p, e.Test), e.Test.Labels, Embed(p, train), train.Labels),
+		NearestNeighbourAccuracy: NearestNeighbourAccuracy(test, e.Test.Labels, ref, train.Labels),
+		PrecisionAt10:            NeighbourPrecision(test, e.Test.Labels, ref, train.Labels, 10),
 	}
 }

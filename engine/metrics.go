@@ -50,18 +50,25 @@ const queryBlock = 256
 
 // NearestNeighbourAccuracy is the 1-NN classification accuracy of the queries
 // against the references in Euclidean distance: the fraction of queries whose
-// nearest reference has the query's label. Distances come from
-// ‖q - r‖² = ‖q‖² - 2 q·r + ‖r‖² with one matrix product per block of queries,
-// blocks spread over the cores; an exact tie goes to the lower reference index.
+// nearest reference has the query's label. It is NeighbourPrecision with k = 1.
 func NearestNeighbourAccuracy(query Embedding, queryLabels []uint8, ref Embedding, refLabels []uint8) float64 {
-	if query.N == 0 {
+	return NeighbourPrecision(query, queryLabels, ref, refLabels, 1)
+}
+
+// NeighbourPrecision is precision@k of retrieval by μ: the mean over queries
+// of the fraction of their k nearest references (Euclidean) that have the
+// query's label. Distances come from ‖q - r‖² = ‖q‖² - 2 q·r + ‖r‖² with one
+// matrix product per block of queries, blocks spread over the cores; of
+// exactly tied references the lower index is nearer.
+func NeighbourPrecision(query Embedding, queryLabels []uint8, ref Embedding, refLabels []uint8, k int) float64 {
+	if query.N == 0 || k < 1 || k > ref.N {
 		return math.NaN()
 	}
 	refNorms := make([]float32, ref.N)
 	for i := range refNorms {
 		refNorms[i] = float32(dot(ref.Row(i), ref.Row(i)))
 	}
-	nearest := make([]int, query.N)
+	hits := make([]int, query.N)
 	var wg sync.WaitGroup
 	blocks := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -69,22 +76,24 @@ func NearestNeighbourAccuracy(query Embedding, queryLabels []uint8, ref Embeddin
 		go func() {
 			defer wg.Done()
 			prod := make([]float32, queryBlock*ref.N)
+			top := NewTopK(k)
 			for start := range blocks {
 				m := min(queryBlock, query.N-start)
-				// prod = -2 Q Rᵀ, then add ‖r‖²; ‖q‖² does not change the argmin.
+				// prod = -2 Q Rᵀ, then add ‖r‖²; ‖q‖² does not change the order.
 				blas32.Gemm(blas.NoTrans, blas.Trans, -2,
 					blas32.General{Rows: m, Cols: query.Dim, Stride: query.Dim, Data: query.Data[start*query.Dim : (start+m)*query.Dim]},
 					blas32.General{Rows: ref.N, Cols: ref.Dim, Stride: ref.Dim, Data: ref.Data},
 					0, blas32.General{Rows: m, Cols: ref.N, Stride: ref.N, Data: prod[:m*ref.N]})
 				for q := 0; q < m; q++ {
-					row := prod[q*ref.N : (q+1)*ref.N]
-					best, bestD := 0, float32(math.Inf(1))
-					for r, v := range row {
-						if d := v + refNorms[r]; d < bestD {
-							best, bestD = r, d
+					top.Reset()
+					for r, v := range prod[q*ref.N : (q+1)*ref.N] {
+						top.Push(r, float64(v+refNorms[r]))
+					}
+					for _, r := range top.Index {
+						if refLabels[r] == queryLabels[start+q] {
+							hits[start+q]++
 						}
 					}
-					nearest[start+q] = best
 				}
 			}
 		}()
@@ -94,13 +103,11 @@ func NearestNeighbourAccuracy(query Embedding, queryLabels []uint8, ref Embeddin
 	}
 	close(blocks)
 	wg.Wait()
-	right := 0
-	for q, r := range nearest {
-		if refLabels[r] == queryLabels[q] {
-			right++
-		}
+	total := 0
+	for _, h := range hits {
+		total += h
 	}
-	return float64(right) / float64(query.N)
+	return float64(total) / float64(query.N*k)
 }
 
 func dot(u, v []float32) float64 {

@@ -3,6 +3,8 @@ package engine
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 )
 
@@ -80,5 +82,64 @@ func TestNearestNeighbourAccuracyMatchesBruteForce(t *testing.T) {
 				t.Fatalf("NearestNeighbourAccuracy = %v, brute force %v", got, want)
 			}
 		})
+	}
+}
+
+func TestNeighbourPrecisionMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	q, r := randomEmbedding(rng, queryBlock+40, 6), randomEmbedding(rng, 300, 6)
+	ql, rl := make([]uint8, q.N), make([]uint8, r.N)
+	for i := range ql {
+		ql[i] = uint8(rng.IntN(3))
+	}
+	for i := range rl {
+		rl[i] = uint8(rng.IntN(3))
+	}
+	for _, k := range []int{1, 5, 10, 300} {
+		hits := 0
+		for i := 0; i < q.N; i++ {
+			order := make([]int, r.N)
+			for j := range order {
+				order[j] = j
+			}
+			sort.SliceStable(order, func(a, b int) bool {
+				return SquaredDistance(q.Row(i), r.Row(order[a])) < SquaredDistance(q.Row(i), r.Row(order[b]))
+			})
+			for _, j := range order[:k] {
+				if rl[j] == ql[i] {
+					hits++
+				}
+			}
+		}
+		want := float64(hits) / float64(q.N*k)
+		// Exact up to float32 rounding of the distances, which can swap a
+		// neighbour at the k-th place: allow one swap in the whole set.
+		if got := NeighbourPrecision(q, ql, r, rl, k); math.Abs(got-want) > 1/float64(q.N*k)+1e-12 {
+			t.Errorf("k=%d: NeighbourPrecision = %v, brute force %v", k, got, want)
+		}
+	}
+	if !math.IsNaN(NeighbourPrecision(q, ql, r, rl, 0)) || !math.IsNaN(NeighbourPrecision(q, ql, r, rl, r.N+1)) {
+		t.Error("k out of range should give NaN")
+	}
+}
+
+func TestTopKKeepsSmallestInOrder(t *testing.T) {
+	for _, tc := range []struct {
+		k         int
+		dists     []float64
+		wantIndex []int
+	}{
+		{3, []float64{5, 1, 4, 1, 3}, []int{1, 3, 4}},
+		{1, []float64{2, 2, 2}, []int{0}},
+		{4, []float64{9, 8}, []int{1, 0}},
+		{2, []float64{0, -1, 7, -1}, []int{1, 3}},
+	} {
+		top := NewTopK(tc.k)
+		for i, d := range tc.dists {
+			top.Push(i, d)
+		}
+		if !slices.Equal(top.Index, tc.wantIndex) {
+			t.Errorf("TopK(%d) of %v = %v, want %v", tc.k, tc.dists, top.Index, tc.wantIndex)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package explore
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/tvae/tvae/engine"
 )
@@ -34,25 +33,16 @@ func (v *View) Neighbours(split string, index, k int) ([]Neighbour, error) {
 		return nil, fmt.Errorf("explore: k must be between 1 and %d (got %d)", MaxK, k)
 	}
 	q := mu.Row(index)
-	best := make([]Neighbour, 0, k+1)
+	top := engine.NewTopK(k)
 	for i := 0; i < v.TrainMu.N; i++ {
 		if split == "train" && i == index {
 			continue
 		}
-		d := engine.SquaredDistance(q, v.TrainMu.Row(i))
-		if len(best) == k && d >= best[k-1].Distance {
-			continue
-		}
-		// Insert in order; k is small, so a sorted slice beats a heap.
-		at := sort.Search(len(best), func(j int) bool { return best[j].Distance > d })
-		if len(best) < k {
-			best = append(best, Neighbour{})
-		}
-		copy(best[at+1:], best[at:len(best)-1])
-		best[at] = Neighbour{Index: i, Label: int(v.Train.Labels[i]), Distance: d}
+		top.Push(i, engine.SquaredDistance(q, v.TrainMu.Row(i)))
 	}
-	for i := range best {
-		best[i].Distance = math.Sqrt(best[i].Distance)
+	out := make([]Neighbour, len(top.Index))
+	for j, i := range top.Index {
+		out[j] = Neighbour{Index: i, Label: int(v.Train.Labels[i]), Distance: math.Sqrt(top.Dist[j])}
 	}
-	return best, nil
+	return out, nil
 }

@@ -46,5 +46,6 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "triplet accuracy   %.2f%% (paper protocol, %d test triplets)\n", 100*res.TripletAccuracy, len(eval.Triplets))
 	fmt.Fprintf(stdout, "test -ELBO         %.2f nats/image (BCE %.2f + KL %.2f, one sample)\n", res.TestNELBO, res.TestBCE, res.TestKL)
 	fmt.Fprintf(stdout, "1-NN accuracy      %.2f%% (test μ against train μ)\n", 100*res.NearestNeighbourAccuracy)
+	fmt.Fprintf(stdout, "precision@10       %.2f%% (share of the 10 nearest train μ with the query's label)\n", 100*res.PrecisionAt10)
 	return nil
 }
