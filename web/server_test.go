@@ -297,3 +297,25 @@ func TestEventsStreamFraming(t *testing.T) {
 		t.Fatalf("history replayed %v, want both epochs and the states", names)
 	}
 }
+
+func TestCrossSitePostsAreRefused(t *testing.T) {
+	f := newFixture(t)
+	req := httptest.NewRequest("POST", "/runs/"+f.run.ID+"/stop", strings.NewReader(""))
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d, want 403", rec.Code)
+	}
+	req = httptest.NewRequest("POST", "/runs", strings.NewReader(tinyRun.Encode()))
+	req.Header.Set("Origin", "http://evil.example")
+	req.Host = "127.0.0.1:8080"
+	rec = httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("POST from another origin: %d, want 403", rec.Code)
+	}
+	if csp := f.get("/").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Fatalf("page CSP %q", csp)
+	}
+}

@@ -60,5 +60,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	srv := web.NewServer(m, hub, log)
 	return srv.Serve(ctx, *addr, func(a net.Addr) {
 		fmt.Fprintf(stdout, "tvae explorer on http://%s (Ctrl-C to stop)\n", a)
+		if tcp, ok := a.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+			fmt.Fprintf(stderr, "tvae: warning: %s is reachable from other machines, and anyone who reaches it can start and stop training; use --addr 127.0.0.1:PORT to keep it local\n", a)
+		}
 	})
 }
