@@ -51,10 +51,13 @@ func Embed(p *Params, d *data.Dataset) Embedding {
 }
 
 // Epoch measures triplet accuracy and the test negative ELBO.
-func (e *Evaluator) Epoch(p *Params) EpochMetrics {
+func (e *Evaluator) Epoch(p *Params) EpochMetrics { return e.epoch(p, Embed(p, e.Test)) }
+
+// epoch is Epoch with the test means already computed.
+func (e *Evaluator) epoch(p *Params, test Embedding) EpochMetrics {
 	nelbo := p.NegativeELBO(e.Test.Pixels, e.Test.Len(), rand.New(rand.NewPCG(EvalSeed, 1)))
 	return EpochMetrics{
-		TripletAccuracy: TripletAccuracy(Embed(p, e.Test), e.Triplets),
+		TripletAccuracy: TripletAccuracy(test, e.Triplets),
 		TestNELBO:       nelbo.Total(),
 		TestBCE:         nelbo.BCE,
 		TestKL:          nelbo.KL,
@@ -76,8 +79,8 @@ type Results struct {
 
 // Final measures everything in Results; train supplies the 1-NN references.
 func (e *Evaluator) Final(p *Params, train *data.Dataset) Results {
-	m := e.Epoch(p)
 	test, ref := Embed(p, e.Test), Embed(p, train)
+	m := e.epoch(p, test)
 	return Results{
 		TripletAccuracy:          m.TripletAccuracy,
 		TestNELBO:                m.TestNELBO,
