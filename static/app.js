@@ -607,8 +607,9 @@
       return;
     }
 
-    const link = e.target.closest('a[data-testid="neighbour"]');
-    if (link && section.contains(link)) {
+    // A neighbour in the panel, or a digit of the gallery, loads its own neighbours.
+    const link = e.target.closest('a[data-testid="neighbour"], a[data-testid="gallery-digit"]');
+    if (link && (section.contains(link) || link.dataset.testid === "gallery-digit")) {
       e.preventDefault();
       loadNeighbours(section, link.href);
     }

@@ -52,6 +52,8 @@ type RunView struct {
 	PickURL string
 	// Epochs so far, newest last.
 	History []EpochRow
+	// Gallery is a few test digits to click, beside the map.
+	Gallery []Digit
 	// Neighbours is the last query shown, if any.
 	Neighbours *Neighbours
 }

@@ -127,6 +127,10 @@ func TestBrowser(t *testing.T) {
 	must("click a neighbour", chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`[data-testid=neighbour] a, a[data-testid=neighbour]`))))
 	poll("the neighbour's own neighbours", `(() => { const q = document.querySelector('[data-testid=query]'); return q && q.outerHTML.includes('train') && q.outerHTML.includes('/`+first+`') })()`)
 
+	// A digit of the gallery is clickable too.
+	must("click a gallery digit", chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`[data-testid=gallery-digit][data-index="3"]`))))
+	poll("the gallery digit's neighbours", `(() => { const q = document.querySelector('[data-testid=query]'); return q && q.dataset.index === "3" && q.dataset.split === "test" && document.querySelectorAll('[data-testid=neighbours] [data-testid=neighbour]').length === 10 })()`)
+
 	// Download the latent map as a PNG attachment.
 	type download struct {
 		Status      int    `json:"status"`

@@ -233,6 +233,13 @@ func TestPageShowsRunAndPickedNeighbours(t *testing.T) {
 	if doc.Find(`[data-testid="run-panel"]`).Length() != 1 || doc.Find(`[data-testid="history"] tbody tr`).Length() != 2 {
 		t.Fatalf("run panel or its two epochs missing:\n%s", rec.Body)
 	}
+	gallery := doc.Find(`[data-testid="gallery-digit"]`)
+	if gallery.Length() != galleryDigits {
+		t.Fatalf("gallery of %d digits, want %d", gallery.Length(), galleryDigits)
+	}
+	if href, _ := gallery.Eq(2).Attr("href"); !strings.Contains(f.get(href).Body.String(), `data-testid="neighbour"`) {
+		t.Fatalf("gallery link %q gives no neighbours", href)
+	}
 	pick, _ := doc.Find(`img[data-pick]`).Attr("data-pick")
 	rec = f.get(pick + "?fx=0.5&fy=0.5")
 	if rec.Code != http.StatusOK {

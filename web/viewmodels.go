@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/tvae/tvae/configs"
+	"github.com/tvae/tvae/data"
 	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/explore"
 	"github.com/tvae/tvae/templates"
@@ -59,6 +60,9 @@ var runPlots = []struct{ id, title string }{
 	{"samples", "Samples from the prior"},
 }
 
+// galleryDigits is how many test digits the gallery offers to click.
+const galleryDigits = 24
+
 func runView(r *explore.Run) templates.RunView {
 	st := r.Status()
 	active := st.State == explore.Running || st.State == explore.Paused
@@ -76,6 +80,10 @@ func runView(r *explore.Run) templates.RunView {
 	for _, p := range runPlots {
 		src := runURL(r, "/plots/"+p.id+".png")
 		v.Plots = append(v.Plots, templates.Plot{ID: p.id, Title: p.title, Src: src, DownloadURL: src + "?download=1", Clickable: p.id == "latent"})
+	}
+	names := data.ClassNames(r.Config.Dataset)
+	for i := 0; i < min(galleryDigits, r.Test.Len()); i++ {
+		v.Gallery = append(v.Gallery, digitModel(r, "test", i, names[r.Test.Labels[i]], ""))
 	}
 	for _, m := range st.History {
 		v.History = append(v.History, templates.EpochRow{Epoch: m.Epoch, TripletAccuracy: percent(m.TripletAccuracy), TestNELBO: fmt.Sprintf("%.2f", m.TestNELBO)})
