@@ -130,7 +130,7 @@ func TestPNGEndpoints(t *testing.T) {
 
 func TestNeighboursJSON(t *testing.T) {
 	f := newFixture(t)
-	rec := f.get("/api/neighbors?index=7&k=4")
+	rec := f.get("/api/neighbors?index=7&k=4&run=" + f.run.ID)
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 		t.Fatalf("%d %s: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
@@ -156,6 +156,11 @@ func TestNeighboursJSON(t *testing.T) {
 		if n.Index != want[i].Index || n.Label != want[i].Label || n.Distance != want[i].Distance {
 			t.Fatalf("neighbour %d: %+v, want %+v", i, n, want[i])
 		}
+	}
+	// Without run=, the newest run answers.
+	runs := f.m.Runs()
+	if err := json.Unmarshal(f.get("/api/neighbors?index=7&k=4").Body.Bytes(), &got); err != nil || got.Run != runs[len(runs)-1].ID {
+		t.Fatalf("default run %q (%v), want the newest %q", got.Run, err, runs[len(runs)-1].ID)
 	}
 }
 
@@ -324,5 +329,25 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 	}
 	if csp := f.get("/").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 		t.Fatalf("page CSP %q", csp)
+	}
+}
+
+// Fashion-MNIST goes through the same form and pages, with its class names.
+func TestFashionMNISTRun(t *testing.T) {
+	f := newFixture(t)
+	form := url.Values{"model": {"paper-tvae-fashion-mnist"}, "epochs": {"1"}, "train_subset": {"300"}, "triplets_per_class": {"20"}}
+	if rec := f.do("POST", "/runs", form); rec.Code != http.StatusSeeOther || strings.Contains(rec.Header().Get("Location"), "error=") {
+		t.Fatalf("start: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	f.m.Wait()
+	runs := f.m.Runs()
+	r := runs[len(runs)-1]
+	if r.Config.Dataset != "fashion-mnist" || r.Status().State != explore.Finished {
+		t.Fatalf("run %s on %s ended %s", r.ID, r.Config.Dataset, r.Status().State)
+	}
+	rec := f.get("/runs/" + r.ID + "/neighbours?index=0")
+	// Test image 0 of Fashion-MNIST is an ankle boot.
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Ankle boot") {
+		t.Fatalf("neighbours of a Fashion-MNIST run: %d\n%s", rec.Code, rec.Body)
 	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/url"
+	"sort"
+	"strings"
 
 	"github.com/tvae/tvae/configs"
 	"github.com/tvae/tvae/data"
@@ -31,7 +33,12 @@ func startForm(errMsg string) templates.StartForm {
 		Epochs: fmt.Sprint(d.Epochs),
 		Seed:   fmt.Sprint(d.Seed), TrainSubset: "0", TripletsPerClass: fmt.Sprint(d.TripletsPerClass),
 	}
-	for _, name := range configs.Names() {
+	names := configs.Names()
+	// MNIST first: the paper's dataset is the natural default.
+	sort.SliceStable(names, func(i, j int) bool {
+		return !strings.Contains(names[i], "fashion") && strings.Contains(names[j], "fashion")
+	})
+	for _, name := range names {
 		f.Models = append(f.Models, templates.Option{Value: name, Label: name})
 	}
 	return f
