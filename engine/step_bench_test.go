@@ -56,6 +56,7 @@ func BenchmarkTrainingStep(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(bc.images*b.N)/b.Elapsed().Seconds(), "images/s")
+			b.ReportMetric(stepFLOPs(bc.images)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }

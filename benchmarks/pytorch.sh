@@ -1,0 +1,19 @@
+#!/bin/sh
+# Side-by-side training throughput of the paper TVAE step: tvae (Go, OpenBLAS build
+# when the library is installed, and the pure-Go build) against the PyTorch
+# reference loop (benchmarks/pytorch_reference.py, Debian's python3-torch).
+# Runs alternate, twice each, on this machine; compare images/s within one run.
+# Usage: benchmarks/pytorch.sh    (needs: apt-get install python3-torch; Debian's /usr/bin/python3)
+set -eu
+cd "$(dirname "$0")/.."
+/usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "benchmarks/pytorch.sh: PyTorch is missing; apt-get install python3-torch" >&2; exit 1; }
+tags=""
+if ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then tags=openblas; fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | cut -d' ' -f3)"
+for round in 1 2; do
+	echo "round $round"
+	go test -tags "$tags" -run '^$' -bench 'TrainingStep/tvae' -benchtime 60x ./engine | grep Benchmark
+	[ -n "$tags" ] && go test -run '^$' -bench 'TrainingStep/tvae' -benchtime 20x ./engine | grep Benchmark
+	/usr/bin/python3 benchmarks/pytorch_reference.py 150 1
+	/usr/bin/python3 benchmarks/pytorch_reference.py 150 "$(nproc)"
+done
