@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 
 // badRequest is a mistake in a request the user can fix.
 func badRequest(format string, args ...any) error {
-	return echo.NewHTTPError(http.StatusBadRequest, sprintf(format, args...))
+	return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 }
 
 // status maps an error to an HTTP status and a one-line message.

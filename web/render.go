@@ -1,15 +1,12 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 )
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 // render writes a templ component as an HTML response.
 func render(c echo.Context, code int, t templ.Component) error {
