@@ -68,13 +68,17 @@
     return typeof x === "number" && Number.isFinite(x);
   }
 
-  // The formats of the server's tables: percentages and nats with two decimals.
+  // The formats of the server's tables: percentages and nats with two decimals, losses with four.
   function percent(x) {
     return isNum(x) ? (100 * x).toFixed(2) + "%" : "–";
   }
 
   function fixed2(x) {
     return isNum(x) ? x.toFixed(2) : "–";
+  }
+
+  function fixed4(x) {
+    return isNum(x) ? x.toFixed(4) : "–";
   }
 
   function progressText(epoch, epochs) {
@@ -470,7 +474,7 @@
       const table = byTestId("history");
       if (!table) return;
       const body = table.tBodies[0] || table.createTBody();
-      const cells = [String(ev.epoch), percent(ev.triplet_accuracy), fixed2(ev.test_nelbo), percent(ev.nn_accuracy)];
+      const cells = [String(ev.epoch), percent(ev.triplet_accuracy), fixed2(ev.test_nelbo), fixed4(ev.train && ev.train.total)];
       let tr = body.querySelector('tr[data-epoch="' + ev.epoch + '"]');
       if (!tr) {
         tr = document.createElement("tr");

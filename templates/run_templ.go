@@ -261,7 +261,7 @@ func RunPanel(r RunView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\" data-points=\"0\" width=\"760\" height=\"420\" role=\"img\" aria-label=\"Training loss per term against the epoch, updated live\">The live loss curves need a browser with JavaScript; download the PNG instead.</canvas></section><section class=\"card history\"><h3>Epochs</h3><div class=\"table-scroll\"><table data-testid=\"history\"><thead><tr><th scope=\"col\">Epoch</th><th scope=\"col\">Triplet accuracy</th><th scope=\"col\">Test NELBO</th><th scope=\"col\">NN accuracy</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\" data-points=\"0\" width=\"760\" height=\"420\" role=\"img\" aria-label=\"Training loss per term against the epoch, updated live\">The live loss curves need a browser with JavaScript; download the PNG instead.</canvas></section><section class=\"card history\"><h3>Epochs</h3><div class=\"table-scroll\"><table data-testid=\"history\"><thead><tr><th scope=\"col\">Epoch</th><th scope=\"col\">Triplet accuracy</th><th scope=\"col\">Test NELBO</th><th scope=\"col\">Train loss</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -323,9 +323,9 @@ func RunPanel(r RunView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var20 string
-			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(orDash(h.NNAccuracy))
+			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(orDash(h.TrainLoss))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/run.templ`, Line: 67, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/run.templ`, Line: 67, Col: 45}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {

@@ -116,7 +116,7 @@ func runView(state string) templates.RunView {
 		},
 		PickURL: "/runs/r1/pick",
 		History: []templates.EpochRow{
-			{Epoch: 1, TripletAccuracy: "88.10%", TestNELBO: "130.52", NNAccuracy: "91.00%"},
+			{Epoch: 1, TripletAccuracy: "88.10%", TestNELBO: "130.52", TrainLoss: "1.2345"},
 			{Epoch: 2, TripletAccuracy: "92.40%", TestNELBO: "118.07"},
 		},
 	}
@@ -372,7 +372,7 @@ func TestRunPanel(t *testing.T) {
 	}
 	rows.Each(func(i int, tr *goquery.Selection) {
 		h := rv.History[i]
-		nn := h.NNAccuracy
+		nn := h.TrainLoss
 		if nn == "" {
 			nn = "–"
 		}

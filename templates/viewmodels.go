@@ -76,7 +76,7 @@ type Plot struct {
 // EpochRow is one line of the per-epoch table.
 type EpochRow struct {
 	Epoch                                  int
-	TripletAccuracy, TestNELBO, NNAccuracy string
+	TripletAccuracy, TestNELBO, TrainLoss string // TrainLoss: the epoch's mean objective
 }
 
 // Neighbours is a query digit, its reconstruction and its nearest neighbours in μ space.

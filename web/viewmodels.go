@@ -93,7 +93,7 @@ func runView(r *explore.Run) templates.RunView {
 		v.Gallery = append(v.Gallery, digitModel(r, "test", i, names[r.Test.Labels[i]], ""))
 	}
 	for _, m := range st.History {
-		v.History = append(v.History, templates.EpochRow{Epoch: m.Epoch, TripletAccuracy: percent(m.TripletAccuracy), TestNELBO: fmt.Sprintf("%.2f", m.TestNELBO)})
+		v.History = append(v.History, templates.EpochRow{Epoch: m.Epoch, TripletAccuracy: percent(m.TripletAccuracy), TestNELBO: fmt.Sprintf("%.2f", m.TestNELBO), TrainLoss: fmt.Sprintf("%.4f", m.Train.Total)})
 	}
 	return v
 }
