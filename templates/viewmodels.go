@@ -75,7 +75,7 @@ type Plot struct {
 
 // EpochRow is one line of the per-epoch table.
 type EpochRow struct {
-	Epoch                                  int
+	Epoch                                 int
 	TripletAccuracy, TestNELBO, TrainLoss string // TrainLoss: the epoch's mean objective
 }
 
