@@ -97,13 +97,13 @@ func ParseConfig(r io.Reader) (Config, error) {
 // Set overrides one field from a "key=value" string, as given to --set.
 func (c *Config) Set(assignment string) error {
 	key, value, ok := strings.Cut(assignment, "=")
-	if !ok || strings.TrimSpace(key) == "" {
+	if !ok || strings.TrimSpace(key) == "" || strings.ContainsAny(assignment, "\r\n") {
 		return fmt.Errorf("engine: --set %q: want key=value, e.g. --set epochs=2", assignment)
 	}
 	dec := yaml.NewDecoder(strings.NewReader(strings.TrimSpace(key) + ": " + value))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("engine: --set %s: %s", assignment, oneLine(err))
+		return fmt.Errorf("engine: --set %q: %s", assignment, oneLine(err))
 	}
 	return nil
 }

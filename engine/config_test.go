@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -74,4 +76,35 @@ func TestConfigYAMLRoundTrip(t *testing.T) {
 	if string(back.YAML()) != string(c.YAML()) {
 		t.Fatalf("round trip changed the config:\n%s\n%s", c.YAML(), back.YAML())
 	}
+}
+
+// FuzzParseConfig: any input gives a Config or a one-line "engine: " error,
+// never a panic; a config that validates survives a YAML round trip, and so
+// does one --set of any text.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("epochs: 2\nmargin: 0.5\n"), "seed=3")
+	f.Add([]byte("hidden: [400, 200]\nlatent: 2\n"), "hidden=[8]")
+	f.Add([]byte("triplet_weight: 0\nelbo_weight: 1\n"), "=")
+	f.Add([]byte("epochs: -1\n"), "epochs=1e400")
+	f.Fuzz(func(t *testing.T, doc []byte, set string) {
+		c, err := ParseConfig(bytes.NewReader(doc))
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "engine: ") || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q is not one engine: line", msg)
+			}
+			return
+		}
+		if err := c.Set(set); err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "engine: ") || strings.Contains(msg, "\n") {
+				t.Fatalf("--set error %q is not one engine: line", msg)
+			}
+		}
+		if c.Validate() != nil {
+			return
+		}
+		again, err := ParseConfig(bytes.NewReader(c.YAML()))
+		if err != nil || !reflect.DeepEqual(again, c) {
+			t.Fatalf("round trip of a valid config: %v\n%+v\n%+v", err, c, again)
+		}
+	})
 }
