@@ -44,7 +44,7 @@ var (
 // tinyRun are form values for a run of a few seconds.
 var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}}
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	datatest.Dir(t)
 	fixtureOnce.Do(func() {
