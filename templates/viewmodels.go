@@ -41,7 +41,7 @@ type RunView struct {
 	Epoch, Epochs          int
 	// Controls are POST forms; Enabled says whether the state allows them now.
 	Controls []Control
-	// EventsURL streams server-sent events (see static/app.js for the format).
+	// EventsURL streams server-sent events (their JSON shapes are in web/hub.go).
 	EventsURL string
 	// LossPNG downloads the loss curves as drawn by the server.
 	LossPNG string
