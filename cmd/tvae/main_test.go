@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,5 +161,17 @@ func TestHelpListsEveryCommandAndFlag(t *testing.T) {
 		if exitCode(err) != 0 || !strings.Contains(flags, "Usage: tvae "+c.name) {
 			t.Errorf("help %s: %v\n%s", c.name, err, flags)
 		}
+	}
+}
+
+// An interrupted training ends with one line saying what was kept, exit code 130.
+func TestInterruptedTrainingSaysWhatIsKept(t *testing.T) {
+	dataDir := datatest.Dir(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as if Ctrl-C came before the first epoch ended
+	runDir := filepath.Join(t.TempDir(), "run")
+	err := run(ctx, append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "training stopped after 0 of 1 epochs") || strings.Contains(err.Error(), "\n") || exitCode(err) != 130 {
+		t.Fatalf("got %v (exit %d), want one line saying training stopped, exit 130", err, exitCode(err))
 	}
 }

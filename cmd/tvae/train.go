@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -68,5 +69,10 @@ func trainRun(ctx context.Context, cfg engine.Config, ds *datasets, out string, 
 		}
 		rec = newProgressBar(progress, label)
 	}
-	return rundir.Train(ctx, cfg, train, test, out, rec)
+	res, err := rundir.Train(ctx, cfg, train, test, out, rec)
+	if errors.Is(err, context.Canceled) {
+		done, _ := rundir.ReadMetrics(out)
+		return res, fmt.Errorf("training stopped after %d of %d epochs; %s keeps the weights and metrics of the last finished epoch (%w)", len(done), cfg.Epochs, out, err)
+	}
+	return res, err
 }
