@@ -43,6 +43,9 @@ type stepGraph struct {
 	total, bce, kl, triplet, norm *G.Node
 	vm                            G.VM
 	rows                          int // images in the batch (3·triplets for a triplet step)
+	// xData and epsData back the inputs; the trainer refills them each step
+	// instead of allocating new ones.
+	xData, epsData []float32
 }
 
 // newStepGraph builds the graph over the given weight tensors (W then b for
@@ -67,6 +70,9 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	latent := weights[2*encoderDepth].Shape()[1]
 	s.x = G.NewMatrix(g, dt, G.WithShape(s.rows, input), G.WithName("x"))
 	s.eps = G.NewMatrix(g, dt, G.WithShape(s.rows, latent), G.WithName("eps"))
+	if dt == tensor.Float32 { // the trainer's type; float64 graphs are only built by tests
+		s.xData, s.epsData = make([]float32, s.rows*input), make([]float32, s.rows*latent)
+	}
 
 	c := func(v float64) *G.Node {
 		if dt == tensor.Float32 {

@@ -153,7 +153,7 @@ func (t *Trainer) step(batch []int) (Terms, error) {
 		return Terms{}, err
 	}
 	dim, latent := t.train.Dim(), t.cfg.Latent
-	x := make([]float32, g.rows*dim)
+	x := g.xData // every row is overwritten below
 	put := func(row, img int) { copy(x[row*dim:(row+1)*dim], t.train.Image(img)) }
 	for r, i := range batch {
 		if t.cfg.IsTriplet() {
@@ -165,7 +165,7 @@ func (t *Trainer) step(batch []int) (Terms, error) {
 			put(r, i)
 		}
 	}
-	eps := make([]float32, g.rows*latent)
+	eps := g.epsData
 	for i := range eps {
 		eps[i] = float32(t.rng.NormFloat64())
 	}
