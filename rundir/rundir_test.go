@@ -1,0 +1,79 @@
+package rundir
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tvae/tvae/engine"
+)
+
+func TestRunFolderRoundTrip(t *testing.T) {
+	d, err := Create(filepath.Join(t.TempDir(), "a", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := engine.DefaultConfig()
+	cfg.Epochs, cfg.Seed = 3, 9
+	p := engine.NewParams(784, cfg.Hidden, cfg.Latent, rand.New(rand.NewPCG(1, 2)))
+	ms := []engine.EpochMetrics{{Epoch: 1, TripletAccuracy: 0.9, TestNELBO: 120.5}, {Epoch: 2, TripletAccuracy: 0.93, Train: engine.Terms{Total: 1.5}}}
+	if err := d.WriteConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteParams(p); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if err := d.AppendMetrics(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := Open(string(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(run.Config, cfg) || !reflect.DeepEqual(run.Params, p) {
+		t.Fatal("config or weights changed on the way through the folder")
+	}
+	got, err := ReadMetrics(string(d))
+	if err != nil || !reflect.DeepEqual(got, ms) {
+		t.Fatalf("ReadMetrics = %+v, %v; want %+v", got, err, ms)
+	}
+	// No temporary files are left behind by the atomic writes.
+	ents, _ := os.ReadDir(string(d))
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("left behind %s", e.Name())
+		}
+	}
+}
+
+func TestRunFolderErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	noWeights := filepath.Join(dir, "noweights")
+	os.MkdirAll(noWeights, 0o755)
+	os.WriteFile(filepath.Join(noWeights, ConfigFile), engine.DefaultConfig().YAML(), 0o644)
+	badMetrics := filepath.Join(dir, "badmetrics")
+	os.MkdirAll(badMetrics, 0o755)
+	os.WriteFile(filepath.Join(badMetrics, MetricsFile), []byte("{\"epoch\":1}\nnot json\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"create under a file", func() error { _, err := Create(filepath.Join(file, "run")); return err }(), "cannot create run folder"},
+		{"open a non-run", func() error { _, err := Open(dir); return err }(), "is not a run folder"},
+		{"open without weights", func() error { _, err := Open(noWeights); return err }(), "has no weights"},
+		{"metrics missing", func() error { _, err := ReadMetrics(dir); return err }(), "cannot read"},
+		{"metrics corrupt", func() error { _, err := ReadMetrics(badMetrics); return err }(), "line 2"},
+	} {
+		if tc.err == nil || !strings.HasPrefix(tc.err.Error(), "rundir: ") || !strings.Contains(tc.err.Error(), tc.want) || strings.Contains(tc.err.Error(), "\n") {
+			t.Errorf("%s: got %v, want one rundir: line containing %q", tc.name, tc.err, tc.want)
+		}
+	}
+}
