@@ -42,6 +42,7 @@ type Trainer struct {
 	params   *Params
 	opt      *Adam
 	rng      *rand.Rand
+	src      *rand.PCG // rng's source, whose state a checkpoint saves
 	triplets []Triplet
 	graphs   map[int]*stepGraph
 	epoch    int // epochs completed
@@ -54,8 +55,9 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 		return nil, err
 	}
 	train = cfg.TrainingSet(train)
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7fae))
-	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, graphs: map[int]*stepGraph{}}
+	src := rand.NewPCG(cfg.Seed, 0x7fae)
+	rng := rand.New(src)
+	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, src: src, graphs: map[int]*stepGraph{}}
 	t.params = NewParams(train.Dim(), cfg.Hidden, cfg.Latent, rng)
 	var sizes []int
 	for _, l := range t.params.Layers() {
@@ -92,7 +94,6 @@ func (t *Trainer) Run(ctx context.Context, rec Recorder) error {
 		if err := t.runEpoch(ctx, rec); err != nil {
 			return err
 		}
-		t.epoch++
 	}
 	return nil
 }
@@ -140,8 +141,11 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 	mean := addTerms(Terms{}, sum, 1/float64(steps))
 	m := t.eval.Epoch(t.params)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
+	// The epoch counts as done before it is reported, so that a checkpoint
+	// taken by the recorder resumes at the next one.
+	t.epoch++
 	if rec != nil {
-		return rec.Record(Event{EpochDone: true, Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m, Params: t.params.Clone()})
+		return rec.Record(Event{EpochDone: true, Epoch: t.epoch, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m, Params: t.params.Clone()})
 	}
 	return nil
 }

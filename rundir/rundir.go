@@ -5,6 +5,7 @@
 //	metrics.jsonl      one engine.EpochMetrics per line, appended at every epoch end
 //	results.json       the final figures (Results)
 //	test_triplets.csv  the evaluation triplets the figures were measured on
+//	checkpoint.bin     the trainer's state at the last epoch end (engine.Checkpoint), for Resume
 //
 // Every file but metrics.jsonl is written atomically, so a crash never leaves
 // a half-written one behind.
@@ -25,11 +26,12 @@ import (
 
 // File names inside a run directory.
 const (
-	ConfigFile   = "config.yaml"
-	WeightsFile  = "weights.bin"
-	MetricsFile  = "metrics.jsonl"
-	ResultsFile  = "results.json"
-	TripletsFile = "test_triplets.csv"
+	ConfigFile     = "config.yaml"
+	WeightsFile    = "weights.bin"
+	MetricsFile    = "metrics.jsonl"
+	ResultsFile    = "results.json"
+	TripletsFile   = "test_triplets.csv"
+	CheckpointFile = "checkpoint.bin"
 )
 
 // Results are a run's final figures with what produced them.
@@ -96,6 +98,19 @@ func (d Dir) AppendMetrics(m engine.EpochMetrics) error {
 	defer f.Close()
 	_, err = f.Write(append(line, '\n'))
 	return err
+}
+
+// writeMetrics replaces metrics.jsonl with the given epochs, atomically.
+func (d Dir) writeMetrics(ms []engine.EpochMetrics) error {
+	var b bytes.Buffer
+	for _, m := range ms {
+		line, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		b.Write(append(line, '\n'))
+	}
+	return writeAtomic(d.Path(MetricsFile), b.Bytes())
 }
 
 // WriteResults saves results.json.

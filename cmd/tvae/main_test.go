@@ -171,7 +171,29 @@ func TestInterruptedTrainingSaysWhatIsKept(t *testing.T) {
 	cancel() // as if Ctrl-C came before the first epoch ended
 	runDir := filepath.Join(t.TempDir(), "run")
 	err := run(ctx, append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "training stopped after 0 of 1 epochs") || strings.Contains(err.Error(), "\n") || exitCode(err) != 130 {
+	if err == nil || !strings.Contains(err.Error(), "training stopped before its first epoch ended") || strings.Contains(err.Error(), "\n") || exitCode(err) != 130 {
 		t.Fatalf("got %v (exit %d), want one line saying training stopped, exit 130", err, exitCode(err))
+	}
+}
+
+// --resume of a finished run trains nothing more and reports the same figures;
+// resuming mid-run is tested bit for bit in rundir.
+func TestResumeCommand(t *testing.T) {
+	dataDir := datatest.Dir(t)
+	runDir := filepath.Join(t.TempDir(), "run")
+	first, _, err := tvae(t, append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := tvae(t, "train", "--resume", runDir, "--data-dir", dataDir, "--offline", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := func(s string) string { return s[:strings.LastIndex(s, "(")] } // drop the training time
+	if cut(again) != cut(first) {
+		t.Fatalf("resume of a finished run printed %q, first run %q", again, first)
+	}
+	if _, _, err := tvae(t, "train", "--resume", runDir, "--config", "paper-vae-mnist"); err == nil || exitCode(err) != 2 {
+		t.Fatalf("--resume with --config: %v", err)
 	}
 }
