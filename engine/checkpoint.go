@@ -7,14 +7,20 @@ import (
 )
 
 // Checkpoint is everything a Trainer needs, besides its configuration and
-// data, to go on exactly where it stopped at an epoch's end: the weights,
-// Adam's state, the random generator's state and the training triplets.
+// data, to go on exactly where it stopped, at an epoch's end or between two
+// steps: the weights, Adam's state, the random generator's state, the
+// training triplets and the progress through the epoch under way.
 type Checkpoint struct {
 	Epoch    int // epochs completed
 	Params   *Params
 	Adam     *Adam
 	RNG      []byte // the PCG source's state
 	Triplets []Triplet
+	// Order is the example order of the epoch under way, nil at an epoch's
+	// end; Step counts its steps done and StepSum sums their loss terms.
+	Order   []int
+	Step    int
+	StepSum Terms
 }
 
 // Checkpoint copies the trainer's state. Call it on the training goroutine
@@ -27,7 +33,8 @@ func (t *Trainer) Checkpoint() (Checkpoint, error) {
 	adam := *t.opt
 	adam.M, adam.V = copyAll(t.opt.M), copyAll(t.opt.V)
 	return Checkpoint{Epoch: t.epoch, Params: t.params.Clone(), Adam: &adam, RNG: rng,
-		Triplets: append([]Triplet(nil), t.triplets...)}, nil
+		Triplets: append([]Triplet(nil), t.triplets...),
+		Order:    append([]int(nil), t.order...), Step: t.stepsDone, StepSum: t.sum}, nil
 }
 
 // Restore puts the trainer in the state of c, before Run. Training then ends
@@ -47,10 +54,47 @@ func (t *Trainer) Restore(c Checkpoint) error {
 			return fmt.Errorf("engine: the checkpoint's triplets index images outside the %d training images", t.train.Len())
 		}
 	}
+	if err := t.checkOrder(c); err != nil {
+		return err
+	}
 	if err := t.src.UnmarshalBinary(c.RNG); err != nil {
 		return fmt.Errorf("engine: the checkpoint's random state is unreadable: %v", err)
 	}
 	t.params, t.opt, t.triplets, t.epoch = c.Params.Clone(), c.Adam, c.Triplets, c.Epoch
+	t.order, t.stepsDone, t.sum = nil, 0, Terms{}
+	if len(c.Order) > 0 {
+		t.order, t.stepsDone, t.sum = append([]int(nil), c.Order...), c.Step, c.StepSum
+	}
+	return nil
+}
+
+// checkOrder checks that the checkpoint's epoch under way fits this trainer:
+// a permutation of its examples, and a step inside the epoch.
+func (t *Trainer) checkOrder(c Checkpoint) error {
+	if len(c.Order) == 0 {
+		if c.Step != 0 {
+			return fmt.Errorf("engine: the checkpoint is at step %d of an epoch without an example order", c.Step)
+		}
+		return nil
+	}
+	n := len(c.Triplets)
+	if !t.cfg.IsTriplet() {
+		n = t.train.Len()
+	}
+	notOrder := fmt.Errorf("engine: the checkpoint's example order is not an order of the %d training examples", n)
+	if len(c.Order) != n {
+		return notOrder
+	}
+	seen := make([]bool, n)
+	for _, i := range c.Order {
+		if i < 0 || i >= n || seen[i] {
+			return notOrder
+		}
+		seen[i] = true
+	}
+	if steps := (n + t.cfg.BatchSize - 1) / t.cfg.BatchSize; c.Step < 0 || c.Step >= steps || c.Epoch >= t.cfg.Epochs {
+		return fmt.Errorf("engine: the checkpoint is at step %d of epoch %d, outside the run's %d steps and %d epochs", c.Step, c.Epoch+1, steps, t.cfg.Epochs)
+	}
 	return nil
 }
 
@@ -61,6 +105,9 @@ type checkpointFile struct {
 	Adam     *Adam
 	RNG      []byte
 	Triplets []Triplet
+	Order    []int
+	Step     int
+	StepSum  Terms
 }
 
 // MarshalBinary encodes the checkpoint (gob, with the weights as in MarshalBinary of Params).
@@ -70,7 +117,7 @@ func (c Checkpoint) MarshalBinary() ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	f := checkpointFile{Epoch: c.Epoch, Params: params, Adam: c.Adam, RNG: c.RNG, Triplets: c.Triplets}
+	f := checkpointFile{Epoch: c.Epoch, Params: params, Adam: c.Adam, RNG: c.RNG, Triplets: c.Triplets, Order: c.Order, Step: c.Step, StepSum: c.StepSum}
 	if err := gob.NewEncoder(&b).Encode(f); err != nil {
 		return nil, fmt.Errorf("engine: encoding a checkpoint: %v", err)
 	}
@@ -87,7 +134,7 @@ func UnmarshalCheckpoint(buf []byte) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("engine: the checkpoint's weights are corrupt: %v", oneLine(err))
 	}
-	return Checkpoint{Epoch: f.Epoch, Params: p, Adam: f.Adam, RNG: f.RNG, Triplets: f.Triplets}, nil
+	return Checkpoint{Epoch: f.Epoch, Params: p, Adam: f.Adam, RNG: f.RNG, Triplets: f.Triplets, Order: f.Order, Step: f.Step, StepSum: f.StepSum}, nil
 }
 
 func copyAll(vs [][]float32) [][]float32 {

@@ -46,6 +46,13 @@ type Trainer struct {
 	triplets []Triplet
 	graphs   map[int]*stepGraph
 	epoch    int // epochs completed
+
+	// The epoch under way, kept between steps so that a checkpoint taken
+	// when training stops mid-epoch resumes at the next step: the example
+	// order (nil between epochs), the steps done and their loss terms' sum.
+	order     []int
+	stepsDone int
+	sum       Terms
 }
 
 // NewTrainer initialises the paper's network for cfg on train. Evaluation at
@@ -108,22 +115,24 @@ func (t *Trainer) examples() int {
 
 func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 	start := time.Now()
-	if t.cfg.IsTriplet() && t.cfg.RedrawTriplets && t.epoch > 0 {
-		ts, err := SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
-		if err != nil {
-			return err
+	if t.order == nil {
+		if t.cfg.IsTriplet() && t.cfg.RedrawTriplets && t.epoch > 0 {
+			ts, err := SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
+			if err != nil {
+				return err
+			}
+			t.triplets = ts
 		}
-		t.triplets = ts
+		t.order, t.stepsDone, t.sum = t.rng.Perm(t.examples()), 0, Terms{}
 	}
-	order := t.rng.Perm(t.examples())
 	bs := t.cfg.BatchSize
-	steps := (len(order) + bs - 1) / bs
-	var sum Terms
-	for s := 0; s < steps; s++ {
+	steps := (len(t.order) + bs - 1) / bs
+	for t.stepsDone < steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch := order[s*bs : min((s+1)*bs, len(order))]
+		s := t.stepsDone
+		batch := t.order[s*bs : min((s+1)*bs, len(t.order))]
 		terms, err := t.step(batch)
 		if err != nil {
 			return err
@@ -131,19 +140,21 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		if name, v := nonFinite(terms); name != "" {
 			return fmt.Errorf("engine: %s loss is %g at epoch %d, step %d; lower learning_rate or check the data", name, v, t.epoch+1, s+1)
 		}
-		sum = addTerms(sum, terms, 1)
+		t.sum = addTerms(t.sum, terms, 1)
+		t.stepsDone++
 		if rec != nil {
 			if err := rec.Record(Event{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: s + 1, Steps: steps, Terms: terms}); err != nil {
 				return err
 			}
 		}
 	}
-	mean := addTerms(Terms{}, sum, 1/float64(steps))
+	mean := addTerms(Terms{}, t.sum, 1/float64(steps))
 	m := t.eval.Epoch(t.params)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
 	// The epoch counts as done before it is reported, so that a checkpoint
 	// taken by the recorder resumes at the next one.
 	t.epoch++
+	t.order, t.stepsDone, t.sum = nil, 0, Terms{}
 	if rec != nil {
 		return rec.Record(Event{EpochDone: true, Epoch: t.epoch, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m, Params: t.params.Clone()})
 	}

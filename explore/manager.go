@@ -83,8 +83,39 @@ func (m *Manager) Start(cfg engine.Config) (*Run, error) {
 	r.cancel = cancel
 	m.runs = append(m.runs, r)
 	m.wg.Add(1)
-	go m.train(ctx, r, train)
+	go m.train(r, func() error {
+		_, err := rundir.Train(ctx, cfg, train, test, r.Dir, m.recorder(ctx, r))
+		return err
+	})
 	m.pub.Publish(r.stateUpdate())
+	return r, nil
+}
+
+// Continue resumes training a stopped or interrupted run in the background,
+// from the step its folder saved; it ends with the weights of a run that was
+// never stopped.
+func (m *Manager) Continue(id string) (*Run, error) {
+	if m.ctx.Err() != nil {
+		return nil, fmt.Errorf("explore: the explorer is shutting down")
+	}
+	r, err := m.Run(id)
+	if err != nil {
+		return nil, err
+	}
+	train, test, err := m.splits(r.Config.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	if err := r.control(func() error { return r.restart(cancel) }); err != nil {
+		cancel()
+		return nil, err
+	}
+	m.wg.Add(1)
+	go m.train(r, func() error {
+		_, err := rundir.Resume(ctx, r.Dir, train, test, m.recorder(ctx, r))
+		return err
+	})
 	return r, nil
 }
 
@@ -112,22 +143,44 @@ func (m *Manager) Open(path string) (*Run, error) {
 	return r, nil
 }
 
+// open reads a run folder: a finished run, or one stopped in an earlier
+// session (it has a checkpoint and no results), which may continue.
 func (m *Manager) open(path, id string) (*Run, error) {
-	saved, err := rundir.Open(path)
+	cfg, err := rundir.ReadConfig(path)
 	if err != nil {
 		return nil, err
+	}
+	state := Saved
+	var epochs int // epochs whose weights and metrics belong to the run
+	if _, err := rundir.ReadResults(path); err != nil {
+		ck, err := rundir.ReadCheckpoint(path)
+		if err != nil {
+			return nil, err
+		}
+		state, epochs = Interrupted, ck.Epoch
 	}
 	history, err := rundir.ReadMetrics(path)
-	if err != nil {
+	if err != nil && epochs > 0 {
 		return nil, err
 	}
-	train, test, err := m.splits(saved.Config.Dataset)
+	train, test, err := m.splits(cfg.Dataset)
 	if err != nil {
 		return nil, err
 	}
 	abs, _ := filepath.Abs(path)
-	r := newRun(id, abs, saved.Config, saved.Config.TrainingSet(train), test, Saved, m.pub)
-	r.params, r.history = saved.Params, history
+	r := newRun(id, abs, cfg, cfg.TrainingSet(train), test, state, m.pub)
+	if state == Saved || epochs > 0 {
+		saved, err := rundir.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		r.params = saved.Params
+	}
+	if state == Interrupted {
+		// A crash may have logged an epoch after the checkpoint.
+		history = history[:min(len(history), epochs)]
+	}
+	r.history = history
 	if len(history) > 0 {
 		r.epoch = history[len(history)-1].Epoch
 	}
@@ -164,12 +217,16 @@ func (m *Manager) exists(id string) bool {
 	return err == nil
 }
 
-// train is a run's training goroutine.
-func (m *Manager) train(ctx context.Context, r *Run, train *data.Dataset) {
+// train is a run's training goroutine: fit trains, and the run records how
+// it ended.
+func (m *Manager) train(r *Run, fit func() error) {
 	defer m.wg.Done()
-	_, err := rundir.Train(ctx, r.Config, train, r.Test, r.Dir, &recorder{run: r, pub: m.pub, ctx: ctx})
-	r.finish(err)
+	r.finish(fit())
 	m.pub.Publish(r.stateUpdate())
+}
+
+func (m *Manager) recorder(ctx context.Context, r *Run) engine.Recorder {
+	return &recorder{run: r, pub: m.pub, ctx: ctx}
 }
 
 // Runs returns every run in the order they were added.

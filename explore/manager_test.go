@@ -139,14 +139,33 @@ drain:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ss := saved.Status(); ss.State != Saved || len(ss.History) != len(s.History) {
-		t.Fatalf("reopened run: %+v", ss)
+	want := Saved // a run stopped before its end is interrupted, and may continue
+	t.Logf("the run ended %s after %d epochs", s.State, len(s.History))
+	if s.State == Stopped {
+		want = Interrupted
+	}
+	if ss := saved.Status(); ss.State != want || len(ss.History) != len(s.History) {
+		t.Fatalf("reopened run: %+v, want %s with %d epochs", ss, want, len(s.History))
 	}
 	if _, err := saved.View(); err != nil {
 		t.Fatal(err)
 	}
 	if err := saved.Pause(); !errors.Is(err, ErrState) {
 		t.Fatalf("Pause of a saved run: %v", err)
+	}
+	if want == Saved {
+		if _, err := m2.Continue(r.ID); !errors.Is(err, ErrState) {
+			t.Fatalf("Continue of a finished run: %v, want ErrState", err)
+		}
+		return
+	}
+	if _, err := m2.Continue(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	pub.waitFor(t, r.ID, func(u Update) bool { return u.Kind == StateUpdate && u.State == Finished })
+	m2.Wait()
+	if ss := saved.Status(); ss.Epoch != 3 || len(ss.History) != 3 {
+		t.Fatalf("continued run ended at epoch %d with %d epochs logged, want 3", ss.Epoch, len(ss.History))
 	}
 }
 

@@ -16,13 +16,14 @@ type State string
 
 // The states of a run. Only Running and Paused runs are training.
 const (
-	Running  State = "running"
-	Paused   State = "paused"
-	Stopping State = "stopping" // stop asked; finishing the current step
-	Finished State = "finished" // trained every epoch
-	Stopped  State = "stopped"  // stopped by the user or at shutdown; last epoch saved
-	Failed   State = "failed"
-	Saved    State = "saved" // opened from disk, not trained in this session
+	Running     State = "running"
+	Paused      State = "paused"
+	Stopping    State = "stopping" // stop asked; finishing the current step
+	Finished    State = "finished" // trained every epoch
+	Stopped     State = "stopped"  // stopped by the user or at shutdown; its state saved for Continue
+	Failed      State = "failed"
+	Saved       State = "saved"       // opened from disk, finished, not trained in this session
+	Interrupted State = "interrupted" // opened from disk, stopped in an earlier session; can Continue
 )
 
 // Run is one training run. Its fields are fixed at creation; its progress is
@@ -34,10 +35,10 @@ type Run struct {
 	Train  *data.Dataset // the images it trains on (a subset when Config.TrainSubset is set)
 	Test   *data.Dataset
 
-	cancel context.CancelFunc // nil for a saved run
-	pub    Publisher
+	pub Publisher
 
 	mu       sync.Mutex
+	cancel   context.CancelFunc // stops training; nil for a run opened from disk until it continues
 	state    State
 	err      string
 	epoch    int
@@ -80,7 +81,8 @@ func (r *Run) Pause() error { return r.control(r.pause) }
 // Resume continues a paused run.
 func (r *Run) Resume() error { return r.control(r.resume) }
 
-// Stop ends training; the weights of the last finished epoch stay on disk.
+// Stop ends training after the step under way; the run folder keeps the
+// trainer's state, so Manager.Continue can go on from there.
 func (r *Run) Stop() error { return r.control(r.stop) }
 
 // control applies a state change under the lock and announces it.
@@ -118,6 +120,15 @@ func (r *Run) stop() error {
 	}
 	r.state = Stopping
 	r.cancel()
+	return nil
+}
+
+// restart marks a stopped or interrupted run as training again.
+func (r *Run) restart(cancel context.CancelFunc) error {
+	if r.state != Stopped && r.state != Interrupted {
+		return fmt.Errorf("%w: run %s is %s, only a stopped or interrupted run can continue", ErrState, r.ID, r.state)
+	}
+	r.state, r.err, r.cancel = Running, "", cancel
 	return nil
 }
 

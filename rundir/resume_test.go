@@ -39,13 +39,17 @@ func (s stopAt) Record(e engine.Event) error {
 	return nil
 }
 
-// A run stopped in the middle of an epoch and resumed ends with exactly the
-// weights, metrics and results of a run that was never stopped.
+// A run stopped in the middle of an epoch, the first included, and resumed
+// ends with exactly the weights, metrics and results of a run that was never
+// stopped.
 func TestResumeIsBitExact(t *testing.T) {
 	train, test := synthetic(600, 1), synthetic(200, 2)
-	for _, redraw := range []bool{false, true} {
+	for _, c := range []struct {
+		redraw      bool
+		epoch, step int // where to stop
+	}{{false, 2, 4}, {true, 2, 4}, {false, 1, 2}} {
 		cfg := engine.DefaultConfig()
-		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets = 3, 30, 32, redraw
+		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets = 3, 30, 32, c.redraw
 		dir := t.TempDir()
 		whole, stopped := filepath.Join(dir, "whole"), filepath.Join(dir, "stopped")
 		want, err := Train(context.Background(), cfg, train, test, whole, nil)
@@ -53,11 +57,13 @@ func TestResumeIsBitExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		if _, err := Train(ctx, cfg, train, test, stopped, stopAt{epoch: 2, step: 4, cancel: cancel}); !errors.Is(err, context.Canceled) {
-			t.Fatalf("stopped run: %v", err)
+		_, err = Train(ctx, cfg, train, test, stopped, stopAt{epoch: c.epoch, step: c.step, cancel: cancel})
+		var in *Interrupted
+		if !errors.As(err, &in) || !errors.Is(err, context.Canceled) || in.Epoch != c.epoch-1 || in.Step != c.step || in.Steps != 10 {
+			t.Fatalf("%+v: stopped run: %v, want stopped after %d epochs and %d of 10 steps", c, err, c.epoch-1, c.step)
 		}
-		if done, _ := ReadMetrics(stopped); len(done) != 1 {
-			t.Fatalf("stopped run logged %d epochs, want 1", len(done))
+		if done, _ := ReadMetrics(stopped); len(done) != c.epoch-1 {
+			t.Fatalf("%+v: stopped run logged %d epochs, want %d", c, len(done), c.epoch-1)
 		}
 		got, err := Resume(context.Background(), stopped, train, test, nil)
 		if err != nil {
@@ -67,21 +73,21 @@ func TestResumeIsBitExact(t *testing.T) {
 			a, _ := os.ReadFile(filepath.Join(whole, f))
 			b, _ := os.ReadFile(filepath.Join(stopped, f))
 			if len(a) == 0 || !bytes.Equal(a, b) {
-				t.Fatalf("redraw=%v: %s differs after resuming", redraw, f)
+				t.Fatalf("%+v: %s differs after resuming", c, f)
 			}
 		}
 		wm, _ := ReadMetrics(whole)
 		gm, _ := ReadMetrics(stopped)
 		if len(gm) != len(wm) {
-			t.Fatalf("redraw=%v: %d epochs logged after resuming, want %d", redraw, len(gm), len(wm))
+			t.Fatalf("%+v: %d epochs logged after resuming, want %d", c, len(gm), len(wm))
 		}
 		for i := range wm {
 			if wm[i].TripletAccuracy != gm[i].TripletAccuracy || wm[i].Train != gm[i].Train || wm[i].TestNELBO != gm[i].TestNELBO {
-				t.Fatalf("redraw=%v: epoch %d metrics differ: %+v vs %+v", redraw, i+1, wm[i], gm[i])
+				t.Fatalf("%+v: epoch %d metrics differ: %+v vs %+v", c, i+1, wm[i], gm[i])
 			}
 		}
 		if got.Results != want.Results {
-			t.Fatalf("redraw=%v: results %+v, want %+v", redraw, got.Results, want.Results)
+			t.Fatalf("%+v: results %+v, want %+v", c, got.Results, want.Results)
 		}
 	}
 }

@@ -133,17 +133,27 @@ type Run struct {
 	Params *engine.Params
 }
 
-// Open reads a run's configuration and weights.
-func Open(path string) (*Run, error) {
+// ReadConfig reads a run's configuration.
+func ReadConfig(path string) (engine.Config, error) {
 	d := Dir(path)
 	cf, err := os.Open(d.Path(ConfigFile))
 	if err != nil {
-		return nil, fmt.Errorf("rundir: %s is not a run folder (%v); give the --out folder of tvae train", path, unwrapPath(err))
+		return engine.Config{}, fmt.Errorf("rundir: %s is not a run folder (%v); give the --out folder of tvae train", path, unwrapPath(err))
 	}
 	defer cf.Close()
 	cfg, err := engine.ParseConfig(cf)
 	if err != nil {
-		return nil, fmt.Errorf("rundir: %s: %v", d.Path(ConfigFile), err)
+		return engine.Config{}, fmt.Errorf("rundir: %s: %v", d.Path(ConfigFile), err)
+	}
+	return cfg, nil
+}
+
+// Open reads a run's configuration and weights.
+func Open(path string) (*Run, error) {
+	d := Dir(path)
+	cfg, err := ReadConfig(path)
+	if err != nil {
+		return nil, err
 	}
 	wb, err := os.ReadFile(d.Path(WeightsFile))
 	if err != nil {

@@ -2,6 +2,7 @@ package rundir
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -15,18 +16,21 @@ import (
 // weights and the epoch's metrics after every epoch, so that a crash or a stop
 // loses at most the epoch under way; results.json and the test triplets at the
 // end. rec, which may be nil, sees every event after the folder is updated.
-// When ctx is cancelled, Train returns ctx.Err() and the folder keeps the last
-// finished epoch.
+// When ctx is cancelled, Train finishes the step under way, saves the
+// trainer's state and returns an *Interrupted wrapping ctx.Err(); Resume goes
+// on from there.
 func Train(ctx context.Context, cfg engine.Config, train, test *data.Dataset, path string, rec engine.Recorder) (Results, error) {
-	dir, err := Create(path)
-	if err != nil {
-		return Results{}, err
-	}
+	// The configuration is checked before the folder is made, so that a bad
+	// one leaves nothing behind.
 	tr, eval, err := newTrainer(cfg, train, test)
 	if err != nil {
 		return Results{}, err
 	}
 	defer tr.Close()
+	dir, err := Create(path)
+	if err != nil {
+		return Results{}, err
+	}
 	if err := dir.WriteConfig(cfg); err != nil {
 		return Results{}, err
 	}
@@ -36,23 +40,20 @@ func Train(ctx context.Context, cfg engine.Config, train, test *data.Dataset, pa
 	return run(ctx, dir, tr, eval, train, rec)
 }
 
-// Resume continues the run in the folder at path from its last checkpoint
-// (the end of its last finished epoch) and returns its final results: the
-// same weights and figures as a run that was never interrupted.
+// Resume continues the run in the folder at path from its checkpoint (the
+// step at which it was stopped, or the end of its last finished epoch after a
+// crash) and returns its final results: the same weights and figures as a run
+// that was never interrupted.
 func Resume(ctx context.Context, path string, train, test *data.Dataset, rec engine.Recorder) (Results, error) {
-	saved, err := Open(path)
+	cfg, err := ReadConfig(path)
 	if err != nil {
 		return Results{}, err
 	}
-	b, err := os.ReadFile(saved.Dir.Path(CheckpointFile))
+	ck, err := ReadCheckpoint(path)
 	if err != nil {
-		return Results{}, fmt.Errorf("rundir: %s has no checkpoint (%v); it was not started by this version of tvae", path, unwrapPath(err))
+		return Results{}, err
 	}
-	ck, err := engine.UnmarshalCheckpoint(b)
-	if err != nil {
-		return Results{}, fmt.Errorf("rundir: %s: %v", saved.Dir.Path(CheckpointFile), err)
-	}
-	tr, eval, err := newTrainer(saved.Config, train, test)
+	tr, eval, err := newTrainer(cfg, train, test)
 	if err != nil {
 		return Results{}, err
 	}
@@ -63,14 +64,43 @@ func Resume(ctx context.Context, path string, train, test *data.Dataset, rec eng
 	// Keep the metrics of the checkpointed epochs only: a crash may have
 	// logged one more.
 	done, err := ReadMetrics(path)
-	if err != nil {
+	if err != nil && ck.Epoch > 0 {
 		return Results{}, err
 	}
-	if err := saved.Dir.writeMetrics(done[:min(len(done), ck.Epoch)]); err != nil {
+	dir := Dir(path)
+	if err := dir.writeMetrics(done[:min(len(done), ck.Epoch)]); err != nil {
 		return Results{}, err
 	}
-	return run(ctx, saved.Dir, tr, eval, train, rec)
+	return run(ctx, dir, tr, eval, train, rec)
 }
+
+// ReadCheckpoint reads the trainer state a run saved last.
+func ReadCheckpoint(path string) (engine.Checkpoint, error) {
+	b, err := os.ReadFile(Dir(path).Path(CheckpointFile))
+	if err != nil {
+		return engine.Checkpoint{}, fmt.Errorf("rundir: %s has no checkpoint (%v); it was not started by this version of tvae", path, unwrapPath(err))
+	}
+	ck, err := engine.UnmarshalCheckpoint(b)
+	if err != nil {
+		return engine.Checkpoint{}, fmt.Errorf("rundir: %s: %v", Dir(path).Path(CheckpointFile), err)
+	}
+	return ck, nil
+}
+
+// Interrupted is the error of a run stopped by its context. The folder keeps
+// the trainer's state at the stop, so Resume goes on from there.
+type Interrupted struct {
+	Dir           string
+	Epoch, Epochs int // epochs finished, of Epochs
+	Step, Steps   int // steps done in the next epoch, of Steps (0 when stopped at an epoch's end)
+	Err           error
+}
+
+func (e *Interrupted) Error() string {
+	return fmt.Sprintf("rundir: training of %s stopped after %d of %d epochs and %d steps of the next: %v", e.Dir, e.Epoch, e.Epochs, e.Step, e.Err)
+}
+
+func (e *Interrupted) Unwrap() error { return e.Err }
 
 func newTrainer(cfg engine.Config, train, test *data.Dataset) (*engine.Trainer, *engine.Evaluator, error) {
 	eval, err := engine.NewEvaluator(test)
@@ -81,19 +111,42 @@ func newTrainer(cfg engine.Config, train, test *data.Dataset) (*engine.Trainer, 
 	return tr, eval, err
 }
 
-// run trains the remaining epochs, checkpointing each, then writes results.json.
+// run trains the remaining epochs, checkpointing each, then writes
+// results.json. Stopped by ctx, it checkpoints the step it got to and returns
+// an *Interrupted.
 func run(ctx context.Context, dir Dir, tr *engine.Trainer, eval *engine.Evaluator, train *data.Dataset, rec engine.Recorder) (Results, error) {
 	start := time.Now()
+	cfg := tr.Config()
 	if err := tr.Run(ctx, checkpoint{dir, tr, rec}); err != nil {
-		return Results{}, err
+		if ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+			return Results{}, err
+		}
+		ck, err := saveCheckpoint(dir, tr)
+		if err != nil {
+			return Results{}, fmt.Errorf("rundir: training stopped, but saving its state failed (%v); %s keeps the last finished epoch: %w", err, dir, ctx.Err())
+		}
+		steps := (len(ck.Order) + cfg.BatchSize - 1) / cfg.BatchSize
+		return Results{}, &Interrupted{Dir: string(dir), Epoch: ck.Epoch, Epochs: cfg.Epochs, Step: ck.Step, Steps: steps, Err: ctx.Err()}
 	}
 	seconds := time.Since(start).Seconds()
-	cfg := tr.Config()
 	res := Results{
 		Model: ModelName(cfg), Dataset: cfg.Dataset, Seed: cfg.Seed, Epochs: cfg.Epochs,
 		Results: eval.Final(tr.Snapshot(), train), TrainSeconds: seconds,
 	}
 	return res, dir.WriteResults(res)
+}
+
+// saveCheckpoint writes the trainer's state to the folder, atomically.
+func saveCheckpoint(dir Dir, tr *engine.Trainer) (engine.Checkpoint, error) {
+	ck, err := tr.Checkpoint()
+	if err != nil {
+		return ck, err
+	}
+	b, err := ck.MarshalBinary()
+	if err != nil {
+		return ck, err
+	}
+	return ck, writeAtomic(dir.Path(CheckpointFile), b)
 }
 
 // checkpoint saves the weights, the metrics and the trainer's state at every
@@ -112,15 +165,7 @@ func (c checkpoint) Record(e engine.Event) error {
 		if err := c.dir.AppendMetrics(*e.Metrics); err != nil {
 			return err
 		}
-		ck, err := c.tr.Checkpoint()
-		if err != nil {
-			return err
-		}
-		b, err := ck.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(c.dir.Path(CheckpointFile), b); err != nil {
+		if _, err := saveCheckpoint(c.dir, c.tr); err != nil {
 			return err
 		}
 	}

@@ -448,6 +448,7 @@
       setEnabled("pause", ev.state === "running");
       setEnabled("resume", ev.state === "paused");
       setEnabled("stop", ev.state === "running" || ev.state === "paused");
+      setEnabled("continue", ev.state === "stopped" || ev.state === "interrupted");
       const err = byTestId("run-error");
       if (err) {
         err.textContent = ev.error || "";

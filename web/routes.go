@@ -29,6 +29,7 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/runs/:run/pause", s.control(pauseRun))
 	e.POST("/runs/:run/resume", s.control(resumeRun))
 	e.POST("/runs/:run/stop", s.control(stopRun))
+	e.POST("/runs/:run/continue", s.continueRun)
 
 	e.GET("/runs/:run/plots/:plot", s.plot) // loss.png, latent.png, reconstructions.png, samples.png
 	e.GET("/runs/:run/pick", s.pick)

@@ -94,6 +94,16 @@ func (s *Server) control(do runControl) echo.HandlerFunc {
 	}
 }
 
+// continueRun resumes training a stopped or interrupted run from its saved
+// state and returns to the run's page.
+func (s *Server) continueRun(c echo.Context) error {
+	r, err := s.runs.Continue(c.Param("run"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/?run="+url.QueryEscape(r.ID))
+}
+
 // apiRuns lists the runs and their progress as JSON.
 func (s *Server) apiRuns(c echo.Context) error {
 	type runJSON struct {

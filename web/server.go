@@ -24,6 +24,7 @@ type Runs interface {
 	Runs() []*explore.Run
 	Run(id string) (*explore.Run, error)
 	Start(cfg engine.Config) (*explore.Run, error)
+	Continue(id string) (*explore.Run, error)
 }
 
 // Server holds the handlers' dependencies.

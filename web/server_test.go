@@ -199,7 +199,7 @@ func TestBadRequestsAreOneLine(t *testing.T) {
 
 func TestControlsOfAFinishedRunConflict(t *testing.T) {
 	f := newFixture(t)
-	for _, action := range []string{"pause", "resume", "stop"} {
+	for _, action := range []string{"pause", "resume", "stop", "continue"} {
 		rec := f.do("POST", "/runs/"+f.run.ID+"/"+action, url.Values{})
 		if rec.Code != http.StatusConflict {
 			t.Errorf("%s of a finished run: %d, want 409", action, rec.Code)
@@ -208,6 +208,30 @@ func TestControlsOfAFinishedRunConflict(t *testing.T) {
 		if err != nil || doc.Find(`[data-testid="error"]`).Length() != 1 {
 			t.Errorf("%s: no error page (%v)", action, err)
 		}
+	}
+}
+
+// A run stopped from the page continues from its saved state and finishes.
+func TestStopThenContinueFinishes(t *testing.T) {
+	f := newFixture(t)
+	if rec := f.do("POST", "/runs", tinyRun); rec.Code != http.StatusSeeOther {
+		t.Fatalf("start: %d %s", rec.Code, rec.Body)
+	}
+	runs := f.m.Runs()
+	r := runs[len(runs)-1]
+	if rec := f.do("POST", "/runs/"+r.ID+"/stop", url.Values{}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("stop: %d %s", rec.Code, rec.Body)
+	}
+	f.m.Wait()
+	if s := r.Status(); s.State != explore.Stopped {
+		t.Fatalf("after stop: %s", s.State)
+	}
+	if rec := f.do("POST", "/runs/"+r.ID+"/continue", url.Values{}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("continue: %d %s", rec.Code, rec.Body)
+	}
+	f.m.Wait()
+	if s := r.Status(); s.State != explore.Finished || s.Epoch != s.Epochs || len(s.History) != s.Epochs {
+		t.Fatalf("after continue: %s at epoch %d of %d with %d logged", s.State, s.Epoch, s.Epochs, len(s.History))
 	}
 }
 

@@ -79,6 +79,7 @@ func runView(r *explore.Run) templates.RunView {
 			{Name: "pause", Label: "Pause", URL: runURL(r, "/pause"), Enabled: st.State == explore.Running},
 			{Name: "resume", Label: "Resume", URL: runURL(r, "/resume"), Enabled: st.State == explore.Paused},
 			{Name: "stop", Label: "Stop", URL: runURL(r, "/stop"), Enabled: active},
+			{Name: "continue", Label: "Continue training", URL: runURL(r, "/continue"), Enabled: st.State == explore.Stopped || st.State == explore.Interrupted},
 		},
 		EventsURL: "/events",
 		LossPNG:   runURL(r, "/plots/loss.png?download=1"),

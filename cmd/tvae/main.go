@@ -31,7 +31,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "[--addr HOST:PORT] [--train CONFIG] [--run RUN_DIR]", "serve the latent-space explorer on localhost", serveCommand},
+		{"serve", "[--addr HOST:PORT] [--train CONFIG] [--run RUN_DIR] [--continue]", "serve the latent-space explorer on localhost", serveCommand},
 		{"train", "--config FILE --out RUN_DIR [--set key=value ...]", "train one model and save it as a run folder", trainCommand},
 		{"eval", "RUN_DIR", "measure a trained run again and write RUN_DIR/eval.json", evalCommand},
 		{"embed", "RUN_DIR --split {train,test} --out FILE.csv", "write the means μ(x) of a split as CSV", embedCommand},

@@ -164,15 +164,22 @@ func TestHelpListsEveryCommandAndFlag(t *testing.T) {
 	}
 }
 
-// An interrupted training ends with one line saying what was kept, exit code 130.
-func TestInterruptedTrainingSaysWhatIsKept(t *testing.T) {
+// An interrupted training ends with one line saying where it stopped and how
+// to go on, exit code 130; even stopped before its first step, it resumes.
+func TestInterruptedTrainingSaysHowToResume(t *testing.T) {
 	dataDir := datatest.Dir(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // as if Ctrl-C came before the first epoch ended
+	cancel() // as if Ctrl-C came before the first step
 	runDir := filepath.Join(t.TempDir(), "run")
 	err := run(ctx, append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "training stopped before its first epoch ended") || strings.Contains(err.Error(), "\n") || exitCode(err) != 130 {
-		t.Fatalf("got %v (exit %d), want one line saying training stopped, exit 130", err, exitCode(err))
+	if err == nil || !strings.Contains(err.Error(), "training stopped after 0 of 1 epochs") || !strings.Contains(err.Error(), "tvae train --resume "+runDir) || strings.Contains(err.Error(), "\n") || exitCode(err) != 130 {
+		t.Fatalf("got %v (exit %d), want one line saying training stopped and how to resume, exit 130", err, exitCode(err))
+	}
+	if _, _, err := tvae(t, "train", "--resume", runDir, "--data-dir", dataDir, "--offline", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rundir.ReadResults(runDir); err != nil {
+		t.Fatalf("the resumed run did not finish: %v", err)
 	}
 }
 

@@ -21,6 +21,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&sets, "set", "override one key of the --train configuration, e.g. --set epochs=2 (repeatable)")
 	fs.Var(&opens, "run", "open a finished run folder for exploring, without training (repeatable)")
 	runsDir := fs.String("runs", "runs", "folder where runs started from the explorer are saved; finished runs in it are listed at launch")
+	continueRuns := fs.Bool("continue", false, "continue training every run of the --runs folder that an earlier session left unfinished")
 	dataFlags := addDataFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -45,6 +46,15 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	for _, dir := range opens {
 		if _, err := m.Open(dir); err != nil {
 			return err
+		}
+	}
+	if *continueRuns {
+		for _, r := range m.Runs() {
+			if r.Status().State == explore.Interrupted {
+				if _, err := m.Continue(r.ID); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if *train != "" {

@@ -60,7 +60,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // resumeRun finishes the interrupted run in dir.
 func resumeRun(ctx context.Context, dir string, dataFlags *dataFlags, stdout, stderr, progress io.Writer) error {
-	saved, err := rundir.Open(dir)
+	cfg, err := rundir.ReadConfig(dir)
 	if err != nil {
 		return err
 	}
@@ -68,13 +68,13 @@ func resumeRun(ctx context.Context, dir string, dataFlags *dataFlags, stdout, st
 	if err != nil {
 		return err
 	}
-	train, test, err := splits(ds, saved.Config.Dataset)
+	train, test, err := splits(ds, cfg.Dataset)
 	if err != nil {
 		return err
 	}
-	res, err := rundir.Resume(ctx, dir, train, test, recorderFor(progress, saved.Config, ""))
+	res, err := rundir.Resume(ctx, dir, train, test, recorderFor(progress, cfg, ""))
 	if err != nil {
-		return stopped(err, dir, saved.Config)
+		return stopped(err)
 	}
 	printResults(stdout, dir, res)
 	return nil
@@ -93,7 +93,7 @@ func trainRun(ctx context.Context, cfg engine.Config, ds *datasets, out string, 
 		return rundir.Results{}, err
 	}
 	res, err := rundir.Train(ctx, cfg, train, test, out, recorderFor(progress, cfg, label))
-	return res, stopped(err, out, cfg)
+	return res, stopped(err)
 }
 
 func splits(ds *datasets, name string) (train, test *data.Dataset, err error) {
@@ -117,15 +117,16 @@ func recorderFor(w io.Writer, cfg engine.Config, label string) engine.Recorder {
 	return newProgressBar(w, label)
 }
 
-// stopped turns an interruption into one line saying what is kept and how
-// to go on; other errors pass through.
-func stopped(err error, dir string, cfg engine.Config) error {
-	if !errors.Is(err, context.Canceled) {
+// stopped turns an interruption into one line saying where training stopped
+// and how to go on; other errors pass through.
+func stopped(err error) error {
+	var in *rundir.Interrupted
+	if !errors.As(err, &in) {
 		return err
 	}
-	done, _ := rundir.ReadMetrics(dir)
-	if len(done) == 0 {
-		return fmt.Errorf("training stopped before its first epoch ended, so there is nothing to resume: run the same command again (%w)", err)
+	at := fmt.Sprintf("after %d of %d epochs", in.Epoch, in.Epochs)
+	if in.Step > 0 {
+		at = fmt.Sprintf("at step %d of %d in epoch %d of %d", in.Step, in.Steps, in.Epoch+1, in.Epochs)
 	}
-	return fmt.Errorf("training stopped after %d of %d epochs; %s keeps the last finished epoch: go on with tvae train --resume %s (%w)", len(done), cfg.Epochs, dir, dir, err)
+	return fmt.Errorf("training stopped %s and %s keeps its state: go on with tvae train --resume %s (%w)", at, in.Dir, in.Dir, in.Err)
 }
