@@ -39,6 +39,10 @@ type Config struct {
 	TripletsPerClass int `yaml:"triplets_per_class"`
 	// RedrawTriplets draws a fresh set of training triplets at every epoch.
 	RedrawTriplets bool `yaml:"redraw_triplets"`
+	// TripletsFile, when set, names a CSV of the training triplets
+	// (anchor,positive,negative indices into the training images), used
+	// instead of random ones: similarity that class labels do not give.
+	TripletsFile string `yaml:"triplets_file,omitempty"`
 	// Seed seeds initialisation, triplets, batch order and the reparameterisation noise.
 	Seed uint64 `yaml:"seed"`
 	// TrainSubset, when positive, trains on the first TrainSubset training images
@@ -143,6 +147,8 @@ func (c Config) Validate() error {
 	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
 	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
+	check(c.TripletsFile == "" || c.IsTriplet(), "triplets_file needs triplet_weight > 0")
+	check(c.TripletsFile == "" || !c.RedrawTriplets, "triplets_file and redraw_triplets exclude each other: a file's triplets cannot be redrawn")
 	if len(bad) > 0 {
 		return fmt.Errorf("engine: config: %s", strings.Join(bad, "; "))
 	}

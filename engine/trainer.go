@@ -71,7 +71,13 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 		sizes = append(sizes, len(l.W), len(l.B))
 	}
 	t.opt = NewAdam(cfg.LearningRate, sizes)
-	if cfg.IsTriplet() {
+	if cfg.TripletsFile != "" {
+		ts, err := readTripletsFile(cfg.TripletsFile, train.Len())
+		if err != nil {
+			return nil, err
+		}
+		t.triplets = ts
+	} else if cfg.IsTriplet() {
 		ts, err := SampleTriplets(train.Labels, cfg.TripletsPerClass, rng)
 		if err != nil {
 			return nil, err
