@@ -44,7 +44,7 @@ func (t *Trainer) Restore(c Checkpoint) error {
 		panic("engine: Restore after training started") // our bug, not the user's
 	}
 	if c.Params == nil || c.Adam == nil || c.Params.Size() != t.params.Size() || c.Params.Latent() != t.cfg.Latent || len(c.Params.Encoder) != len(t.cfg.Hidden) {
-		return fmt.Errorf("engine: the checkpoint does not match the configuration (network sizes differ)")
+		return fmt.Errorf("engine: the checkpoint does not match the configuration (network sizes differ): resume with the configuration the run started with")
 	}
 	if c.Epoch < 0 || c.Epoch > t.cfg.Epochs {
 		return fmt.Errorf("engine: the checkpoint is at epoch %d, outside 0..%d", c.Epoch, t.cfg.Epochs)

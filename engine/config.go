@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"reflect"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -93,7 +95,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && err != io.EOF {
-		return Config{}, fmt.Errorf("engine: config: %s", oneLine(err))
+		return Config{}, fmt.Errorf("engine: config: %s", yamlError(err))
 	}
 	return c, nil
 }
@@ -107,7 +109,7 @@ func (c *Config) Set(assignment string) error {
 	dec := yaml.NewDecoder(strings.NewReader(strings.TrimSpace(key) + ": " + value))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("engine: --set %q: %s", assignment, oneLine(err))
+		return fmt.Errorf("engine: --set %q: %s", assignment, yamlError(err))
 	}
 	return nil
 }
@@ -153,6 +155,42 @@ func (c Config) Validate() error {
 		return fmt.Errorf("engine: config: %s", strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+var (
+	unknownKey = regexp.MustCompile(`field (\S+) not found in type engine\.Config`)
+	wrongType  = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: (`[^`]*`))? into (\\S+)")
+	typeNames  = map[string]string{"int": "an integer", "uint64": "a non-negative integer", "float64": "a number",
+		"bool": "true or false", "string": "a string", "[]int": "a list of integers such as [400]"}
+)
+
+// yamlError puts the YAML decoder's message in the configuration's terms: key
+// names and the values they take instead of Go types, on one line.
+func yamlError(err error) string {
+	msg := strings.TrimPrefix(oneLine(err), "yaml: unmarshal errors: ")
+	msg = unknownKey.ReplaceAllString(msg, "unknown key $1 (the keys are "+strings.Join(configKeys(), ", ")+")")
+	return wrongType.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := wrongType.FindStringSubmatch(m)
+		want, ok := typeNames[sub[3]]
+		if !ok {
+			return m
+		}
+		if sub[2] == "" { // a list or a mapping, which YAML does not quote
+			sub[2] = "a " + strings.NewReplacer("seq", "list", "map", "mapping").Replace(sub[1])
+		}
+		return sub[2] + " is not " + want
+	})
+}
+
+// configKeys lists the YAML keys of Config.
+func configKeys() []string {
+	var keys []string
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		keys = append(keys, name)
+	}
+	return keys
 }
 
 // oneLine folds a multi-line library error into one line.

@@ -14,8 +14,8 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{"empty gives defaults", "", "", func(c Config) bool { return c.Latent == 20 && c.Margin == 0.2 && c.ELBOWeight == 0.01 }},
 		{"override", "epochs: 3\nhidden: [256, 128]\n", "", func(c Config) bool { return c.Epochs == 3 && len(c.Hidden) == 2 }},
-		{"unknown key", "epoch: 3\n", "field epoch not found", nil},
-		{"wrong type", "epochs: many\n", "cannot unmarshal", nil},
+		{"unknown key", "epoch: 3\n", "unknown key epoch (the keys are dataset, hidden,", nil},
+		{"wrong type", "epochs: many\n", "`many` is not an integer", nil},
 		{"not yaml", "epochs: [\n", "config", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,8 +41,8 @@ func TestConfigSetAndValidate(t *testing.T) {
 		{"margin=0.5", ""},
 		{"hidden=[64,32]", ""},
 		{"epochs", "want key=value"},
-		{"nosuchkey=1", "not found"},
-		{"epochs=two", "cannot unmarshal"},
+		{"nosuchkey=1", "unknown key nosuchkey (the keys are"},
+		{"epochs=two", "`two` is not an integer"},
 		{"epochs=0", "epochs must be >= 1"},
 		{"margin=-1", "margin must be >= 0"},
 		{"latent=0", "latent must be >= 1"},

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,8 +119,13 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 		{"unknown flag", []string{"train", "--nope"}, "flag provided but not defined", 2},
 		{"missing config file", []string{"train", "--config", filepath.Join(dir, "none.yaml"), "--out", dir}, "cannot read", 1},
 		{"unknown built-in", []string{"train", "--config", "paper-gan", "--out", dir}, "neither a file nor a built-in", 1},
-		{"unknown key in file", []string{"train", "--config", badYAML, "--out", dir}, "field epoch not found", 1},
-		{"bad --set", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "epochs=0"}, "epochs must be >= 1", 1},
+		{"unknown key in file", []string{"train", "--config", badYAML, "--out", dir}, "unknown key epoch (the keys are", 1},
+		{"epochs < 1", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "epochs=0"}, "epochs must be >= 1", 1},
+		{"wrong type", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "epochs=two"}, "`two` is not an integer", 1},
+		{"negative margin", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "margin=-0.2"}, "margin must be >= 0", 1},
+		{"latent size 0", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "latent=0"}, "latent must be >= 1", 1},
+		{"negative subset", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "train_subset=-1"}, "train_subset must be >= 0", 1},
+		{"unknown --set key", []string{"train", "--config", "paper-tvae-mnist", "--out", dir, "--set", "epoch=3"}, "unknown key epoch (the keys are", 1},
 		{"missing data", []string{"train", "--config", "paper-tvae-mnist", "--out", filepath.Join(dir, "r"), "--data-dir", filepath.Join(dir, "empty"), "--offline"}, "data:", 1},
 		{"eval of a non-run", []string{"eval", dir}, "is not a run folder", 1},
 		{"embed bad split", []string{"embed", dir, "--split", "val", "--out", "x.csv"}, `--split "val"`, 2},
@@ -136,6 +143,88 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 				t.Fatalf("exit code %d, want %d", got, tc.exitCode)
 			}
 		})
+	}
+}
+
+// Bad input files stop a command before any work, with one line naming the
+// file and what is wrong, and leave no run folder behind.
+func TestBadInputFilesAreOneLine(t *testing.T) {
+	dataDir := datatest.Dir(t)
+	dir := t.TempDir()
+	// dataset returns a datasets folder holding MNIST with one file replaced.
+	dataset := func(name string, content []byte) string {
+		d := filepath.Join(dir, "data-"+name)
+		os.MkdirAll(filepath.Join(d, "mnist"), 0o755)
+		for _, f := range []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+			os.Symlink(filepath.Join(dataDir, "mnist", f), filepath.Join(d, "mnist", f))
+		}
+		os.Remove(filepath.Join(d, "mnist", name))
+		writeGzip(t, filepath.Join(d, "mnist", name), content)
+		return d
+	}
+	badLabel := append([]byte{0, 0, 8, 1, 0, 0, 0xea, 0x60}, make([]byte, 60000)...)
+	badLabel[8] = 12
+	triplets := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o644)
+		return p
+	}
+	// A finished quick run whose config is then edited: its checkpoint no longer matches.
+	edited := filepath.Join(dir, "edited")
+	if _, _, err := tvae(t, append([]string{"train", "--config", "paper-tvae-mnist", "--out", edited, "--data-dir", dataDir, "--offline", "--quiet"}, quick...)...); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(edited, rundir.ResultsFile))
+	cfg, _ := os.ReadFile(filepath.Join(edited, rundir.ConfigFile))
+	os.WriteFile(filepath.Join(edited, rundir.ConfigFile), bytes.Replace(cfg, []byte("- 400"), []byte("- 300"), 1), 0o644)
+
+	out := filepath.Join(dir, "out")
+	train := func(data string, sets ...string) []string {
+		args := []string{"train", "--config", "paper-tvae-mnist", "--out", out, "--data-dir", data, "--offline", "--quiet"}
+		for _, s := range sets {
+			args = append(args, "--set", s)
+		}
+		return append(args, quick...)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"IDX label out of range", train(dataset("train-labels-idx1-ubyte.gz", badLabel)), "label 12 at index 0 is out of range 0..9"},
+		{"IDX images of the wrong shape", train(dataset("train-images-idx3-ubyte.gz", []byte{0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 27})), "header says 60000x28x27 images, want 60000x28x28"},
+		{"empty IDX file", train(dataset("t10k-labels-idx1-ubyte.gz", nil)), "empty file, not an IDX file"},
+		{"triplets CSV: anchor is positive", train(dataDir, "triplets_file="+triplets("same.csv", "0,0,1\n")), "line 1: the anchor is its own positive (0)"},
+		{"triplets CSV: index out of range", train(dataDir, "triplets_file="+triplets("range.csv", "anchor,positive,negative\n1,2,3\n5,6,2000\n")), "line 3: index 2000 is outside the 2000 training images"},
+		{"triplets CSV: wrong shape", train(dataDir, "triplets_file="+triplets("shape.csv", "1,2\n")), "line 1: 2 fields, want 3"},
+		{"triplets CSV: empty", train(dataDir, "triplets_file="+triplets("empty.csv", "")), "no triplets in the file"},
+		{"triplets CSV: missing", train(dataDir, "triplets_file="+filepath.Join(dir, "none.csv")), "none.csv: no such file or directory"},
+		{"checkpoint does not match config", []string{"train", "--resume", edited, "--data-dir", dataDir, "--offline", "--quiet"}, "the checkpoint does not match the configuration"},
+		{"resume of a folder without checkpoint", []string{"train", "--resume", dir, "--data-dir", dataDir, "--offline"}, "is not a run folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := tvae(t, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") || exitCode(err) != 1 {
+				t.Fatalf("got %v (exit %d), want one line containing %q, exit 1", err, exitCode(err), tc.want)
+			}
+			t.Logf("tvae: %s", err)
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Fatal("a run folder was left behind")
+			}
+		})
+	}
+}
+
+func writeGzip(t *testing.T, path string, content []byte) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	zw.Write(content)
+	if err := errors.Join(zw.Close(), f.Close()); err != nil {
+		t.Fatal(err)
 	}
 }
 
