@@ -46,6 +46,9 @@ func (t *Trainer) Restore(c Checkpoint) error {
 	if c.Params == nil || c.Adam == nil || c.Params.Size() != t.params.Size() || c.Params.Latent() != t.cfg.Latent || len(c.Params.Encoder) != len(t.cfg.Hidden) {
 		return fmt.Errorf("engine: the checkpoint does not match the configuration (network sizes differ): resume with the configuration the run started with")
 	}
+	if !sameShapes(c.Adam, t.opt) {
+		return fmt.Errorf("engine: the checkpoint's optimiser state does not fit the network; the checkpoint is corrupt")
+	}
 	if c.Epoch < 0 || c.Epoch > t.cfg.Epochs {
 		return fmt.Errorf("engine: the checkpoint is at epoch %d, outside 0..%d", c.Epoch, t.cfg.Epochs)
 	}
@@ -61,6 +64,8 @@ func (t *Trainer) Restore(c Checkpoint) error {
 		return fmt.Errorf("engine: the checkpoint's random state is unreadable: %v", err)
 	}
 	t.params, t.opt, t.triplets, t.epoch = c.Params.Clone(), c.Adam, c.Triplets, c.Epoch
+	// The configuration's step size wins, so a run can go on with a smaller one.
+	t.opt.LR = t.cfg.LearningRate
 	t.order, t.stepsDone, t.sum = nil, 0, Terms{}
 	if len(c.Order) > 0 {
 		t.order, t.stepsDone, t.sum = append([]int(nil), c.Order...), c.Step, c.StepSum
@@ -135,6 +140,19 @@ func UnmarshalCheckpoint(buf []byte) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("engine: the checkpoint's weights are corrupt: %v", oneLine(err))
 	}
 	return Checkpoint{Epoch: f.Epoch, Params: p, Adam: f.Adam, RNG: f.RNG, Triplets: f.Triplets, Order: f.Order, Step: f.Step, StepSum: f.StepSum}, nil
+}
+
+// sameShapes reports whether two Adams hold moments of the same sizes.
+func sameShapes(a, b *Adam) bool {
+	if len(a.M) != len(b.M) || len(a.V) != len(b.V) {
+		return false
+	}
+	for i := range b.M {
+		if len(a.M[i]) != len(b.M[i]) || len(a.V[i]) != len(b.V[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func copyAll(vs [][]float32) [][]float32 {

@@ -77,6 +77,7 @@ func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
 		{"step past the epoch", func(c *Checkpoint) { c.Step = 7 }, "step 7 of epoch 1"},
 		{"step without order", func(c *Checkpoint) { c.Order, c.Step = nil, 2 }, "without an example order"},
 		{"random state", func(c *Checkpoint) { c.RNG = []byte("x") }, "random state is unreadable"},
+		{"optimiser state", func(c *Checkpoint) { a := *c.Adam; a.M = a.M[:3]; c.Adam = &a }, "optimiser state does not fit"},
 	} {
 		ck := good
 		ck.Triplets = append([]Triplet(nil), good.Triplets...)

@@ -108,3 +108,17 @@ func (p *Params) Size() int {
 	}
 	return n
 }
+
+// finite reports whether every weight and bias is a finite number.
+func (p *Params) finite() bool {
+	for _, l := range p.Layers() {
+		for _, v := range [][]float32{l.W, l.B} {
+			for _, x := range v {
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}

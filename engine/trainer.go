@@ -154,9 +154,17 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 			}
 		}
 	}
+	// A step's loss is measured before its update, so the last update of
+	// the epoch is checked here, before anything is evaluated or saved.
+	if !t.params.finite() {
+		return fmt.Errorf("engine: the weights are no longer finite after epoch %d, step %d; lower learning_rate or check the data", t.epoch+1, steps)
+	}
 	mean := addTerms(Terms{}, t.sum, 1/float64(steps))
 	m := t.eval.Epoch(t.params)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
+	if name, v := firstNonFinite(named{"-ELBO", m.TestNELBO}, named{"reconstruction BCE", m.TestBCE}, named{"KL", m.TestKL}); name != "" {
+		return fmt.Errorf("engine: the test %s is %g after epoch %d; lower learning_rate or check the data", name, v, t.epoch+1)
+	}
 	// The epoch counts as done before it is reported, so that a checkpoint
 	// taken by the recorder resumes at the next one.
 	t.epoch++
@@ -233,10 +241,18 @@ func addTerms(acc, t Terms, scale float64) Terms {
 
 // nonFinite names the first loss term that is NaN or infinite.
 func nonFinite(t Terms) (string, float64) {
-	for _, c := range []struct {
-		name string
-		v    float64
-	}{{"total", t.Total}, {"bce", t.BCE}, {"kl", t.KL}, {"triplet", t.Triplet}, {"norm", t.Norm}} {
+	return firstNonFinite(named{"total", t.Total}, named{"bce", t.BCE}, named{"kl", t.KL}, named{"triplet", t.Triplet}, named{"norm", t.Norm})
+}
+
+// named is a figure with the name an error message gives it.
+type named struct {
+	name string
+	v    float64
+}
+
+// firstNonFinite returns the first of vs that is NaN or infinite.
+func firstNonFinite(vs ...named) (string, float64) {
+	for _, c := range vs {
 		if math.IsNaN(c.v) || math.IsInf(c.v, 0) {
 			return c.name, c.v
 		}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tvae/tvae/data"
@@ -106,5 +107,56 @@ func TestResumeErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, CheckpointFile), []byte("garbage"), 0o644)
 	if _, err := Resume(context.Background(), dir, train, test, nil); err == nil || !bytes.Contains([]byte(err.Error()), []byte("checkpoint is corrupt")) {
 		t.Fatalf("corrupt checkpoint: %v", err)
+	}
+}
+
+// stopAtEpochEnd cancels training once an epoch has been saved.
+type stopAtEpochEnd struct{ cancel context.CancelFunc }
+
+func (s stopAtEpochEnd) Record(e engine.Event) error {
+	if e.EpochDone {
+		s.cancel()
+	}
+	return nil
+}
+
+// A loss that turns NaN or infinite stops training with one line naming the
+// term and the epoch (and step, for a training loss); the last good checkpoint
+// and weights stay as they were, so the run can resume from them with a saner
+// configuration.
+func TestNonFiniteLossKeepsLastGoodCheckpoint(t *testing.T) {
+	train, test := synthetic(300, 1), synthetic(100, 2)
+	cfg := engine.DefaultConfig()
+	cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize = 2, 20, 16
+	path := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := Train(ctx, cfg, train, test, path, stopAtEpochEnd{cancel}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first epoch: %v", err)
+	}
+	read := func() [][]byte {
+		var out [][]byte
+		for _, f := range []string{CheckpointFile, WeightsFile, MetricsFile} {
+			b, err := os.ReadFile(filepath.Join(path, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	good := read()
+	cfg.LearningRate = 1e6 // the next steps overflow float32
+	if err := Dir(path).WriteConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resume(context.Background(), path, train, test, nil)
+	if err == nil || !strings.Contains(err.Error(), "epoch 2") || !strings.Contains(err.Error(), "lower learning_rate") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Resume = %v, want one line naming what is not finite, epoch 2 and what to do", err)
+	}
+	t.Log(err)
+	for i, b := range read() {
+		if !bytes.Equal(b, good[i]) {
+			t.Fatalf("file %d changed after the loss blew up", i)
+		}
 	}
 }

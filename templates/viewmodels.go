@@ -39,6 +39,8 @@ type StartForm struct {
 type RunView struct {
 	ID, Name, Model, State string
 	Epoch, Epochs          int
+	// Error says why a failed run stopped; empty otherwise.
+	Error string
 	// Controls are POST forms; Enabled says whether the state allows them now.
 	Controls []Control
 	// EventsURL streams server-sent events (their JSON shapes are in web/hub.go).
@@ -60,7 +62,7 @@ type RunView struct {
 
 // Control is a button that POSTs to URL.
 type Control struct {
-	Name, Label, URL string // Name: pause, resume, stop
+	Name, Label, URL string // Name: pause, resume, stop, continue
 	Enabled          bool
 }
 

@@ -235,6 +235,32 @@ func TestStopThenContinueFinishes(t *testing.T) {
 	}
 }
 
+// A run whose loss blows up fails with a message the page shows, also after
+// a reload.
+func TestFailedRunShowsWhy(t *testing.T) {
+	f := newFixture(t)
+	cfg := f.run.Config
+	cfg.LearningRate = 1e6 // overflows float32 within the first epoch
+	r, err := f.m.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.m.Wait()
+	st := r.Status()
+	if st.State != explore.Failed || !strings.Contains(st.Err, "lower learning_rate") {
+		t.Fatalf("run ended %s (%q), want failed saying to lower learning_rate", st.State, st.Err)
+	}
+	doc, err := goquery.NewDocumentFromReader(f.do("GET", "/?run="+r.ID, nil).Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := doc.Find(`[data-testid="run-error"]`)
+	if _, hidden := shown.Attr("hidden"); hidden || shown.Text() != st.Err {
+		t.Fatalf("page shows %q (hidden %v), want %q", shown.Text(), hidden, st.Err)
+	}
+	t.Log(st.Err)
+}
+
 func TestStartFormErrorsComeBackToThePage(t *testing.T) {
 	f := newFixture(t)
 	rec := f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"0"}})

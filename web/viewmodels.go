@@ -74,7 +74,7 @@ func runView(r *explore.Run) templates.RunView {
 	st := r.Status()
 	active := st.State == explore.Running || st.State == explore.Paused
 	v := templates.RunView{
-		ID: r.ID, Name: r.ID, Model: modelLabel(r), State: string(st.State), Epoch: st.Epoch, Epochs: st.Epochs,
+		ID: r.ID, Name: r.ID, Model: modelLabel(r), State: string(st.State), Epoch: st.Epoch, Epochs: st.Epochs, Error: st.Err,
 		Controls: []templates.Control{
 			{Name: "pause", Label: "Pause", URL: runURL(r, "/pause"), Enabled: st.State == explore.Running},
 			{Name: "resume", Label: "Resume", URL: runURL(r, "/resume"), Enabled: st.State == explore.Paused},
