@@ -41,6 +41,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/api/neighbors", s.apiNeighbours)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/api/stats", s.stats)
 	return e
 }
 
