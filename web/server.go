@@ -58,9 +58,9 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) e
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		// No WriteTimeout: it would cut the event stream (echo's SSE recipe
-		// disconnects after 30 s). Slow PNG or page writes are bounded by the
-		// client's own connection instead.
+		// Long enough for a start request that downloads a dataset; the event
+		// stream sets its own deadline per write instead (see events).
+		WriteTimeout:   2 * time.Minute,
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 		BaseContext:    func(net.Listener) context.Context { return ctx },

@@ -12,11 +12,21 @@ import (
 // browsers keep it open.
 const keepAlive = 15 * time.Second
 
+// writeWait bounds one write of the event stream: a viewer that stops
+// reading is let go instead of holding its goroutine.
+const writeWait = 2 * keepAlive
+
 // events streams the hub's history, then every new event, until the viewer
-// leaves or is dropped for being too slow. The server has no WriteTimeout,
-// so the stream may last as long as the viewer stays.
+// leaves or is dropped for being too slow. The server's WriteTimeout would
+// cut the stream (echo's SSE recipe disconnects after 30 s), so each write
+// gets its own deadline instead.
 func (s *Server) events(c echo.Context) error {
 	w := c.Response()
+	rc := http.NewResponseController(w)
+	// Not every ResponseWriter supports deadlines (test recorders do not);
+	// the stream works without one.
+	extend := func() { _ = rc.SetWriteDeadline(time.Now().Add(writeWait)) }
+	extend()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set(echo.HeaderCacheControl, "no-cache")
 	w.Header().Set(echo.HeaderConnection, "keep-alive")
@@ -38,6 +48,7 @@ func (s *Server) events(c echo.Context) error {
 		case <-ctx.Done():
 			return nil
 		case ev, ok := <-ch:
+			extend()
 			if !ok {
 				return nil // dropped as too slow; the browser reconnects and replays
 			}
@@ -45,6 +56,7 @@ func (s *Server) events(c echo.Context) error {
 				return nil
 			}
 		case <-tick.C:
+			extend()
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return nil
 			}

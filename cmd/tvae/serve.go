@@ -33,6 +33,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	signalled := ctx
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	hub := web.NewHub()
@@ -68,10 +69,31 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv := web.NewServer(m, hub, log)
-	return srv.Serve(ctx, *addr, func(a net.Addr) {
+	err = srv.Serve(ctx, *addr, func(a net.Addr) {
 		fmt.Fprintf(stdout, "tvae explorer on http://%s (Ctrl-C to stop)\n", a)
 		if tcp, ok := a.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 			fmt.Fprintf(stderr, "tvae: warning: %s is reachable from other machines, and anyone who reaches it can start and stop training; use --addr 127.0.0.1:PORT to keep it local\n", a)
 		}
 	})
+	if err != nil || signalled.Err() == nil {
+		return err
+	}
+	stop()
+	m.Wait()
+	return serveStopped(m.Runs(), *runsDir, signalled.Err())
+}
+
+// serveStopped is the one line the explorer ends with when signalled: which
+// runs were saved mid-training, and how to go on with them.
+func serveStopped(runs []*explore.Run, runsDir string, cause error) error {
+	n := 0
+	for _, r := range runs {
+		if st := r.Status().State; st == explore.Stopped || st == explore.Interrupted {
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("explorer stopped; no run was training (%w)", cause)
+	}
+	return fmt.Errorf("explorer stopped; %d unfinished run(s) saved in %s: go on with tvae serve --runs %s --continue (%w)", n, runsDir, runsDir, cause)
 }
