@@ -12,6 +12,7 @@ import (
 
 	"github.com/tvae/tvae/data"
 	"github.com/tvae/tvae/engine"
+	"github.com/tvae/tvae/internal/datatest"
 )
 
 func synthetic(n int, seed uint64) *data.Dataset {
@@ -44,6 +45,7 @@ func (s stopAt) Record(e engine.Event) error {
 // ends with exactly the weights, metrics and results of a run that was never
 // stopped.
 func TestResumeIsBitExact(t *testing.T) {
+	datatest.Long(t)
 	train, test := synthetic(600, 1), synthetic(200, 2)
 	for _, c := range []struct {
 		redraw      bool
@@ -125,6 +127,7 @@ func (s stopAtEpochEnd) Record(e engine.Event) error {
 // and weights stay as they were, so the run can resume from them with a saner
 // configuration.
 func TestNonFiniteLossKeepsLastGoodCheckpoint(t *testing.T) {
+	datatest.Long(t)
 	train, test := synthetic(300, 1), synthetic(100, 2)
 	cfg := engine.DefaultConfig()
 	cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize = 2, 20, 16

@@ -28,6 +28,7 @@ func tvae(t *testing.T, args ...string) (string, string, error) {
 var quick = []string{"--set", "epochs=1", "--set", "train_subset=2000", "--set", "triplets_per_class=100"}
 
 func TestTrainEvalEmbed(t *testing.T) {
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	runDir := filepath.Join(t.TempDir(), "run")
 	args := append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--seed", "4"}, quick...)
@@ -78,6 +79,7 @@ func TestTrainEvalEmbed(t *testing.T) {
 }
 
 func TestReproduceWritesTables(t *testing.T) {
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	outDir := t.TempDir()
 	args := append([]string{"reproduce", "--seeds", "2", "--out", outDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...)
@@ -149,6 +151,7 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 // Bad input files stop a command before any work, with one line naming the
 // file and what is wrong, and leave no run folder behind.
 func TestBadInputFilesAreOneLine(t *testing.T) {
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	dir := t.TempDir()
 	// dataset returns a datasets folder holding MNIST with one file replaced.
@@ -256,6 +259,7 @@ func TestHelpListsEveryCommandAndFlag(t *testing.T) {
 // An interrupted training ends with one line saying where it stopped and how
 // to go on, exit code 130; even stopped before its first step, it resumes.
 func TestInterruptedTrainingSaysHowToResume(t *testing.T) {
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // as if Ctrl-C came before the first step
@@ -275,6 +279,7 @@ func TestInterruptedTrainingSaysHowToResume(t *testing.T) {
 // --resume of a finished run trains nothing more and reports the same figures;
 // resuming mid-run is tested bit for bit in rundir.
 func TestResumeCommand(t *testing.T) {
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	runDir := filepath.Join(t.TempDir(), "run")
 	first, _, err := tvae(t, append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--quiet"}, quick...)...)

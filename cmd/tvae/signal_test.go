@@ -32,9 +32,7 @@ func TestMain(m *testing.M) {
 // with one line saying how to go on; resuming it gives, bit for bit, the
 // weights of a run that was never interrupted.
 func TestSIGTERMThenResumeIsBitExact(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains three runs; skipped with -short")
-	}
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	dir := t.TempDir()
 	args := []string{"train", "--config", "paper-tvae-mnist", "--data-dir", dataDir, "--offline", "--quiet",
@@ -137,9 +135,7 @@ func (p *serveProcess) stop(t *testing.T) (int, string) {
 // exits 130 with one line saying how to go on; restarted with --continue, it
 // finishes the run with the weights of one never interrupted.
 func TestServeSIGTERMThenContinueIsBitExact(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains two runs; skipped with -short")
-	}
+	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	dir := t.TempDir()
 	sets := []string{"--set", "epochs=3", "--set", "train_subset=1500", "--set", "triplets_per_class=150"}

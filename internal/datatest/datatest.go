@@ -43,3 +43,13 @@ func Load(t testing.TB, name, split string) *data.Dataset {
 	loaded[key] = d
 	return d
 }
+
+// Long skips a test that trains a model when the tests run with -short, as
+// the -race pass does: training under the race detector is many times
+// slower, and such tests have run without it just before.
+func Long(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("trains a model; skipped with -short")
+	}
+}
