@@ -46,8 +46,9 @@ type Run struct {
 	params   *engine.Params // snapshot at the end of the last epoch; nil before
 	resumeCh chan struct{}  // non-nil while paused; closed by Resume
 
-	viewMu sync.Mutex // serialises building views
-	view   *View
+	viewMu   sync.Mutex    // guards view and building
+	view     *View         // the newest view built
+	building chan struct{} // non-nil while a view is built; closed when done
 }
 
 func newRun(id, dir string, cfg engine.Config, train, test *data.Dataset, s State, pub Publisher) *Run {

@@ -46,6 +46,7 @@ func (rc *recorder) Record(e engine.Event) error {
 	switch {
 	case e.EpochDone:
 		rc.run.epochDone(*e.Metrics, e.Params)
+		rc.run.prebuildView()
 		u.Kind, u.Metrics = EpochUpdate, e.Metrics
 		rc.pub.Publish(u)
 	case time.Since(rc.lastStep) >= StepInterval:

@@ -28,8 +28,10 @@ type View struct {
 // ErrNoView is returned before a run has finished its first epoch.
 var ErrNoView = errors.New("explore: no epoch finished yet; the map appears after the first epoch")
 
-// View returns the view of the run's latest snapshot, building it on first
-// request (a few seconds for 70,000 images) and reusing it until the next epoch.
+// View returns a view of the run's latest snapshot, building it on first
+// request (about a second for 70,000 images) and reusing it until the next
+// epoch. While a newer view is being built, the previous one is returned at
+// once, so that queries arriving at an epoch's end do not wait for it.
 func (r *Run) View() (*View, error) {
 	r.mu.Lock()
 	p, epoch := r.params, r.epoch
@@ -37,16 +39,46 @@ func (r *Run) View() (*View, error) {
 	if p == nil {
 		return nil, ErrNoView
 	}
-	r.viewMu.Lock()
-	defer r.viewMu.Unlock()
-	if r.view != nil && r.view.Params == p {
-		return r.view, nil
+	for {
+		r.viewMu.Lock()
+		cur, building := r.view, r.building
+		switch {
+		case cur != nil && (cur.Params == p || building != nil):
+			r.viewMu.Unlock()
+			return cur, nil
+		case building != nil: // the first view: wait for it
+			r.viewMu.Unlock()
+			<-building
+			continue
+		}
+		done := make(chan struct{})
+		r.building = done
+		r.viewMu.Unlock()
+
+		v := &View{RunID: r.ID, Epoch: epoch, Params: p, Train: r.Train, Test: r.Test,
+			TrainMu: engine.Embed(p, r.Train), TestMu: engine.Embed(p, r.Test)}
+		v.Map = PrincipalPlane(v.TestMu)
+
+		r.viewMu.Lock()
+		if r.view == nil || r.view.Epoch <= v.Epoch {
+			r.view = v
+		}
+		r.building = nil
+		r.viewMu.Unlock()
+		close(done)
+		return v, nil
 	}
-	v := &View{RunID: r.ID, Epoch: epoch, Params: p, Train: r.Train, Test: r.Test,
-		TrainMu: engine.Embed(p, r.Train), TestMu: engine.Embed(p, r.Test)}
-	v.Map = PrincipalPlane(v.TestMu)
-	r.view = v
-	return v, nil
+}
+
+// prebuildView builds the view of a new epoch in the background when someone
+// has looked at an earlier one, so that it is ready before it is asked for.
+func (r *Run) prebuildView() {
+	r.viewMu.Lock()
+	looked := r.view != nil
+	r.viewMu.Unlock()
+	if looked {
+		go r.View()
+	}
 }
 
 // Split returns the dataset and means of "train" or "test".
