@@ -162,10 +162,9 @@ drain:
 	if _, err := m2.Continue(r.ID); err != nil {
 		t.Fatal(err)
 	}
-	pub.waitFor(t, r.ID, func(u Update) bool { return u.Kind == StateUpdate && u.State == Finished })
 	m2.Wait()
-	if ss := saved.Status(); ss.Epoch != 3 || len(ss.History) != 3 {
-		t.Fatalf("continued run ended at epoch %d with %d epochs logged, want 3", ss.Epoch, len(ss.History))
+	if ss := saved.Status(); ss.State != Finished || ss.Epoch != 3 || len(ss.History) != 3 {
+		t.Fatalf("continued run ended %s at epoch %d with %d epochs logged, want finished with 3", ss.State, ss.Epoch, len(ss.History))
 	}
 }
 
