@@ -47,6 +47,9 @@ type Config struct {
 	TripletsFile string `yaml:"triplets_file,omitempty"`
 	// Seed seeds initialisation, triplets, batch order and the reparameterisation noise.
 	Seed uint64 `yaml:"seed"`
+	// IWSamples is k of the importance-weighted bound on the test negative
+	// log-likelihood in a run's final figures; 0 skips that bound.
+	IWSamples int `yaml:"iw_samples"`
 	// TrainSubset, when positive, trains on the first TrainSubset training images
 	// only (quick runs and tests).
 	TrainSubset int `yaml:"train_subset"`
@@ -67,6 +70,7 @@ func DefaultConfig() Config {
 		NormWeight:       0.001,
 		TripletsPerClass: 5000,
 		Seed:             1,
+		IWSamples:        IWSamples,
 	}
 }
 
@@ -149,6 +153,7 @@ func (c Config) Validate() error {
 	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
 	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
+	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
 	check(c.TripletsFile == "" || c.IsTriplet(), "triplets_file needs triplet_weight > 0")
 	check(c.TripletsFile == "" || !c.RedrawTriplets, "triplets_file and redraw_triplets exclude each other: a file's triplets cannot be redrawn")
 	if len(bad) > 0 {

@@ -143,3 +143,83 @@ func TestTopKKeepsSmallestInOrder(t *testing.T) {
 		}
 	}
 }
+
+// The Wilson interval matches published values: 95 of 100 gives
+// [0.8883, 0.9785] (Newcombe 1998, method 3), to 1e-4.
+func TestWilsonInterval(t *testing.T) {
+	for _, c := range []struct {
+		hits, n   int
+		low, high float64
+	}{{95, 100, 0.8883, 0.9785}, {0, 10, 0, 0.2775}, {81, 263, 0.2553, 0.3662}} {
+		got := wilson(c.hits, c.n)
+		if math.Abs(got.Low-c.low) > 1e-4 || math.Abs(got.High-c.high) > 1e-4 {
+			t.Errorf("%d/%d: [%.4f, %.4f], want [%.4f, %.4f]", c.hits, c.n, got.Low, got.High, c.low, c.high)
+		}
+	}
+}
+
+// Random triplets estimate the accuracy over every valid triplet, computed by
+// enumeration on a small set: within 4 standard errors at n = 400,000.
+func TestRandomTripletAccuracyMatchesEnumeration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	e := randomEmbedding(rng, 40, 2)
+	labels := make([]uint8, 40)
+	for i := range labels {
+		labels[i] = uint8(rng.IntN(4))
+		if i < 4 {
+			labels[i] = uint8(i) // every class present
+		}
+	}
+	// Each valid (a, p, n) weighted as the sampler draws it: anchor uniform
+	// over eligible images, then positive and negative uniform.
+	var eligible []int
+	for a := range labels {
+		same := 0
+		for _, l := range labels {
+			if l == labels[a] {
+				same++
+			}
+		}
+		if same >= 2 {
+			eligible = append(eligible, a)
+		}
+	}
+	want := 0.0
+	for _, a := range eligible {
+		var ps, ns []int
+		for i, l := range labels {
+			switch {
+			case i == a:
+			case l == labels[a]:
+				ps = append(ps, i)
+			default:
+				ns = append(ns, i)
+			}
+		}
+		for _, p := range ps {
+			for _, n := range ns {
+				if SquaredDistance(e.Row(a), e.Row(p)) < SquaredDistance(e.Row(a), e.Row(n)) {
+					want += 1 / float64(len(eligible)*len(ps)*len(ns))
+				}
+			}
+		}
+	}
+	const n = 400000
+	got := RandomTripletAccuracy(e, labels, n, rng)
+	se := math.Sqrt(want * (1 - want) / n)
+	if math.Abs(got.Value-want) > 4*se || got.Low > got.Value || got.High < got.Value || got.N != n {
+		t.Fatalf("random triplets %+v, enumeration %.5f (standard error %.5f)", got, want, se)
+	}
+	if one := RandomTripletAccuracy(e, make([]uint8, 40), 10, rng); !math.IsNaN(one.Value) {
+		t.Fatalf("one class: %+v, want NaN", one)
+	}
+}
+
+// ActiveUnits counts the dimensions whose variance exceeds the threshold.
+func TestActiveUnits(t *testing.T) {
+	// Column variances: 0.25, 0, 0.0064, 1.
+	e := Embedding{N: 2, Dim: 4, Data: []float32{0, 3, 0, -1, 1, 3, 0.16, 1}}
+	if got := ActiveUnits(e, ActiveUnitThreshold); got != 2 {
+		t.Fatalf("ActiveUnits = %d, want 2", got)
+	}
+}

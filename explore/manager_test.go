@@ -52,7 +52,7 @@ func (u *updates) waitFor(t *testing.T, run string, ok func(Update) bool) Update
 
 func tinyConfig() engine.Config {
 	cfg := engine.DefaultConfig()
-	cfg.Epochs, cfg.TrainSubset, cfg.TripletsPerClass, cfg.BatchSize = 3, 600, 40, 32
+	cfg.Epochs, cfg.TrainSubset, cfg.TripletsPerClass, cfg.BatchSize, cfg.IWSamples = 3, 600, 40, 32, 0
 	return cfg
 }
 

@@ -131,7 +131,7 @@ func run(ctx context.Context, dir Dir, tr *engine.Trainer, eval *engine.Evaluato
 	seconds := time.Since(start).Seconds()
 	res := Results{
 		Model: ModelName(cfg), Dataset: cfg.Dataset, Seed: cfg.Seed, Epochs: cfg.Epochs,
-		Results: eval.Final(tr.Snapshot(), train), TrainSeconds: seconds,
+		Results: eval.Final(tr.Snapshot(), train, cfg.IWSamples), TrainSeconds: seconds,
 	}
 	return res, dir.WriteResults(res)
 }

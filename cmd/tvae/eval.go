@@ -39,13 +39,26 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	res := eval.Final(run.Params, train)
+	res := eval.Final(run.Params, train, run.Config.IWSamples)
 	if err := rundir.WriteJSON(run.Dir.Path("eval.json"), res); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "triplet accuracy   %.2f%% (paper protocol, %d test triplets)\n", 100*res.TripletAccuracy, len(eval.Triplets))
 	fmt.Fprintf(stdout, "test -ELBO         %.2f nats/image (BCE %.2f + KL %.2f, one sample)\n", res.TestNELBO, res.TestBCE, res.TestKL)
-	fmt.Fprintf(stdout, "1-NN accuracy      %.2f%% (test μ against train μ)\n", 100*res.NearestNeighbourAccuracy)
-	fmt.Fprintf(stdout, "precision@10       %.2f%% (share of the 10 nearest train μ with the query's label)\n", 100*res.PrecisionAt10)
+	rt := res.RandomTripletAccuracy
+	fmt.Fprintf(stdout, "random triplets    %.2f%% (95%% CI %.2f–%.2f, %d independent test triplets)\n", 100*rt.Value, 100*rt.Low, 100*rt.High, rt.N)
+	if res.IWSamples > 0 {
+		fmt.Fprintf(stdout, "IW bound on NLL    %.2f nats/image (importance-weighted, k = %d samples)\n", res.IWNLL, res.IWSamples)
+	} else {
+		fmt.Fprintln(stdout, "IW bound on NLL    not measured (the run's iw_samples is 0)")
+	}
+	fmt.Fprintln(stdout, "retrieval of train μ by test μ (R = the query's class size in train):")
+	fmt.Fprintf(stdout, "  precision@1      %.2f%% (= 1-NN accuracy)\n", 100*res.Retrieval.PrecisionAt1)
+	fmt.Fprintf(stdout, "  R-precision      %.2f%%\n", 100*res.Retrieval.RPrecision)
+	fmt.Fprintf(stdout, "  MAP@R            %.2f%%\n", 100*res.Retrieval.MAPAtR)
+	fmt.Fprintf(stdout, "  precision@10     %.2f%% (share of the 10 nearest with the query's label)\n", 100*res.PrecisionAt10)
+	fmt.Fprintf(stdout, "  %-16s %.2f%% (majority vote)\n", fmt.Sprintf("%d-NN accuracy", res.Retrieval.K), 100*res.Retrieval.KNNAccuracy)
+	fmt.Fprintf(stdout, "k-means on test μ  NMI %.3f, AMI %.3f (k = classes, best of %d starts)\n", res.NMI, res.AMI, engine.KMeansRestarts)
+	fmt.Fprintf(stdout, "active units       %d of %d (Var μ_u > %g)\n", res.ActiveUnits, run.Config.Latent, engine.ActiveUnitThreshold)
 	return nil
 }

@@ -24,15 +24,16 @@ func tvae(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-// quick shrinks a paper configuration to seconds of training.
-var quick = []string{"--set", "epochs=1", "--set", "train_subset=2000", "--set", "triplets_per_class=100"}
+// quick shrinks a paper configuration to seconds of training, and skips the
+// slowest final figure (TestTrainEvalEmbed measures it).
+var quick = []string{"--set", "epochs=1", "--set", "train_subset=2000", "--set", "triplets_per_class=100", "--set", "iw_samples=0"}
 
 func TestTrainEvalEmbed(t *testing.T) {
 	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	runDir := filepath.Join(t.TempDir(), "run")
 	args := append([]string{"train", "--config", "paper-tvae-mnist", "--out", runDir, "--data-dir", dataDir, "--offline", "--seed", "4"}, quick...)
-	out, progress, err := tvae(t, args...)
+	out, progress, err := tvae(t, append(args, "--set", "iw_samples=5")...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,9 @@ func TestTrainEvalEmbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Model != "tvae" || res.Seed != 4 || res.TripletAccuracy <= 0.5 || res.TestNELBO <= 0 {
+	if res.Model != "tvae" || res.Seed != 4 || res.TripletAccuracy <= 0.5 || res.TestNELBO <= 0 ||
+		res.IWSamples != 5 || res.IWNLL <= 0 || res.IWNLL > res.TestNELBO+1 || res.Retrieval.MAPAtR <= 0 || res.Retrieval.MAPAtR > 1 ||
+		res.RandomTripletAccuracy.N != 1_000_000 || res.AMI <= 0 || res.ActiveUnits < 1 {
 		t.Fatalf("results.json %+v", res)
 	}
 	for _, f := range []string{rundir.ConfigFile, rundir.WeightsFile, rundir.MetricsFile, rundir.TripletsFile} {
@@ -53,7 +56,7 @@ func TestTrainEvalEmbed(t *testing.T) {
 	}
 
 	out, _, err = tvae(t, "eval", runDir, "--data-dir", dataDir, "--offline")
-	if err != nil || !strings.Contains(out, "triplet accuracy") {
+	if err != nil || !strings.Contains(out, "triplet accuracy") || !strings.Contains(out, "MAP@R") || !strings.Contains(out, "k = 5 samples") {
 		t.Fatalf("eval: %v\n%s", err, out)
 	}
 	var again struct {
