@@ -108,6 +108,42 @@ func TestReproduceWritesTables(t *testing.T) {
 	}
 }
 
+// A sweep trains configurations × seeds into one table; run again with more
+// seeds it reuses the finished runs, and it refuses a folder of another
+// configuration.
+func TestSweepReusesFinishedRuns(t *testing.T) {
+	datatest.Long(t)
+	dataDir := datatest.Dir(t)
+	out := t.TempDir()
+	args := append([]string{"sweep", "--config", "paper-vae-mnist", "--config", "paper-tvae-mnist", "--out", out, "--data-dir", dataDir, "--offline", "--quiet"}, quick...)
+	table, _, err := tvae(t, append(args, "--seeds", "1")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table, "| paper-vae-mnist | mnist | vae |") || !strings.Contains(table, "| paper-tvae-mnist | mnist | tvae |") || !strings.Contains(table, "MAP@R") {
+		t.Fatalf("table:\n%s", table)
+	}
+	first := filepath.Join(out, "paper-tvae-mnist-seed1", rundir.WeightsFile)
+	before, _ := os.Stat(first)
+	table, _, err = tvae(t, append(args, "--seeds", "2")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(first)
+	if !after.ModTime().Equal(before.ModTime()) || !strings.Contains(table, "±") {
+		t.Fatalf("seed 1 trained again (%v, %v), or no std in the table:\n%s", before.ModTime(), after.ModTime(), table)
+	}
+	var rows []sweepRow
+	b, _ := os.ReadFile(filepath.Join(out, "results.json"))
+	if err := json.Unmarshal(b, &rows); err != nil || len(rows) != 2 || len(rows[1].Runs) != 2 || rows[1].Runs[1].Seed != 2 {
+		t.Fatalf("results.json: %v %+v", err, rows)
+	}
+	_, _, err = tvae(t, append(args, "--seeds", "1", "--set", "margin=0.5")...)
+	if err == nil || !strings.Contains(err.Error(), "holds a run of another configuration") {
+		t.Fatalf("sweep over a folder of another configuration: %v", err)
+	}
+}
+
 func TestUserErrorsAreOneLine(t *testing.T) {
 	dir := t.TempDir()
 	badYAML := filepath.Join(dir, "bad.yaml")
@@ -135,6 +171,7 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 		{"eval of a non-run", []string{"eval", dir}, "is not a run folder", 1},
 		{"embed bad split", []string{"embed", dir, "--split", "val", "--out", "x.csv"}, `--split "val"`, 2},
 		{"zero seeds", []string{"reproduce", "--seeds", "0"}, "--seeds must be at least 1", 2},
+		{"sweep without config", []string{"sweep"}, "needs at least one --config", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := tvae(t, tc.args...)

@@ -51,7 +51,7 @@ func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 			if !*quiet {
 				progress = stderr
 			}
-			res, err := trainRun(ctx, cfg, ds, filepath.Join(*out, fmt.Sprintf("%s-seed%d", model, seed)), progress, fmt.Sprintf("%s seed %d", model, seed))
+			res, err := seedRun(ctx, cfg, ds, filepath.Join(*out, fmt.Sprintf("%s-seed%d", model, seed)), progress, fmt.Sprintf("%s seed %d", model, seed))
 			if err != nil {
 				return err
 			}
