@@ -83,9 +83,8 @@ func (m *Manager) Start(cfg engine.Config) (*Run, error) {
 	r.cancel = cancel
 	m.runs = append(m.runs, r)
 	m.wg.Add(1)
-	go m.train(r, func() error {
-		_, err := rundir.Train(ctx, cfg, train, test, r.Dir, m.recorder(ctx, r))
-		return err
+	go m.train(r, func() (rundir.Results, error) {
+		return rundir.Train(ctx, cfg, train, test, r.Dir, m.recorder(ctx, r))
 	})
 	m.pub.Publish(r.stateUpdate())
 	return r, nil
@@ -112,9 +111,8 @@ func (m *Manager) Continue(id string) (*Run, error) {
 		return nil, err
 	}
 	m.wg.Add(1)
-	go m.train(r, func() error {
-		_, err := rundir.Resume(ctx, r.Dir, train, test, m.recorder(ctx, r))
-		return err
+	go m.train(r, func() (rundir.Results, error) {
+		return rundir.Resume(ctx, r.Dir, train, test, m.recorder(ctx, r))
 	})
 	return r, nil
 }
@@ -152,7 +150,8 @@ func (m *Manager) open(path, id string) (*Run, error) {
 	}
 	state := Saved
 	var epochs int // epochs whose weights and metrics belong to the run
-	if _, err := rundir.ReadResults(path); err != nil {
+	res, err := rundir.ReadResults(path)
+	if err != nil {
 		ck, err := rundir.ReadCheckpoint(path)
 		if err != nil {
 			return nil, err
@@ -181,6 +180,9 @@ func (m *Manager) open(path, id string) (*Run, error) {
 		history = history[:min(len(history), epochs)]
 	}
 	r.history = history
+	if state == Saved {
+		r.results = &res
+	}
 	if len(history) > 0 {
 		r.epoch = history[len(history)-1].Epoch
 	}
@@ -219,7 +221,7 @@ func (m *Manager) exists(id string) bool {
 
 // train is a run's training goroutine: fit trains, and the run records how
 // it ended.
-func (m *Manager) train(r *Run, fit func() error) {
+func (m *Manager) train(r *Run, fit func() (rundir.Results, error)) {
 	defer m.wg.Done()
 	r.finish(fit())
 	m.pub.Publish(r.stateUpdate())

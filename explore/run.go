@@ -44,6 +44,7 @@ type Run struct {
 	epoch    int
 	history  []engine.EpochMetrics
 	params   *engine.Params // snapshot at the end of the last epoch; nil before
+	results  *rundir.Results // final figures once finished; nil before
 	resumeCh chan struct{}  // non-nil while paused; closed by Resume
 
 	viewMu   sync.Mutex    // guards view and building
@@ -61,6 +62,8 @@ type Status struct {
 	Err           string
 	Epoch, Epochs int
 	History       []engine.EpochMetrics
+	// Results are the final figures of a finished run, nil before; shared, not to be modified.
+	Results *rundir.Results
 }
 
 // Model is "tvae" or "vae".
@@ -70,7 +73,7 @@ func (r *Run) Model() string { return rundir.ModelName(r.Config) }
 func (r *Run) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Status{State: r.state, Err: r.err, Epoch: r.epoch, Epochs: r.Config.Epochs, History: append([]engine.EpochMetrics(nil), r.history...)}
+	return Status{State: r.state, Err: r.err, Epoch: r.epoch, Epochs: r.Config.Epochs, History: append([]engine.EpochMetrics(nil), r.history...), Results: r.results}
 }
 
 // ErrState is returned when a control does not apply to the run's state.
@@ -157,15 +160,15 @@ func (r *Run) epochDone(m engine.EpochMetrics, p *engine.Params) {
 	r.history = append(r.history, m)
 }
 
-// finish records how training ended.
-func (r *Run) finish(err error) {
+// finish records how training ended, with the final figures when it finished.
+func (r *Run) finish(res rundir.Results, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.cancel()
 	r.resumeCh = nil
 	switch {
 	case err == nil:
-		r.state = Finished
+		r.state, r.results = Finished, &res
 	case errors.Is(err, context.Canceled):
 		r.state = Stopped
 	default:

@@ -457,6 +457,7 @@
       // The stream is shared by every run, so it stays open; only the
       // animation of this run's newest point stops.
       this.chart.setLive(ev.state === "running");
+      if (ev.state === "finished") loadFinalFigures();
     }
 
     setProgress(epoch, epochs) {
@@ -562,6 +563,24 @@
       if (seq === loadSeq) showError(section, "Could not load the neighbours: " + err.message);
     } finally {
       if (seq === loadSeq) section.removeAttribute("aria-busy");
+    }
+  }
+
+  // loadFinalFigures fills the final figures panel once a run has finished.
+  async function loadFinalFigures() {
+    const section = byTestId("final-figures");
+    const u = section && sameOrigin(section.dataset.url);
+    if (!u) return;
+    try {
+      const res = await fetch(u.href, { credentials: "same-origin" });
+      const text = await res.text();
+      if (res.ok) {
+        section.innerHTML = text;
+      } else {
+        showError(section, errorText(res, text));
+      }
+    } catch (err) {
+      showError(section, "Could not load the final figures: " + err.message);
     }
   }
 

@@ -572,3 +572,15 @@ func TestErrorPage(t *testing.T) {
 		})
 	}
 }
+
+// The final figures panel lists each figure, or says when they will come.
+func TestFinalFigures(t *testing.T) {
+	doc, _ := render(t, templates.FinalFigures(nil))
+	if doc.Find("[data-figure]").Length() != 0 || !strings.Contains(doc.Text(), "once training finishes") {
+		t.Fatalf("empty panel: %q", doc.Text())
+	}
+	doc, _ = render(t, templates.FinalFigures([]templates.Figure{{Name: "MAP@R", Value: "59.46%", Note: "R = class size"}, {Name: "Active units", Value: "20 of 20"}}))
+	if got := doc.Find(`[data-figure="MAP@R"] td.num`).Text(); got != "59.46%" || doc.Find("[data-figure]").Length() != 2 {
+		t.Fatalf("panel: MAP@R %q, %d rows", got, doc.Find("[data-figure]").Length())
+	}
+}

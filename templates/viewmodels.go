@@ -58,7 +58,14 @@ type RunView struct {
 	Gallery []Digit
 	// Neighbours is the last query shown, if any.
 	Neighbours *Neighbours
+	// Final holds the final figures of a finished run, empty before; FinalURL
+	// returns the FinalFigures fragment, fetched by the script when the run finishes.
+	Final    []Figure
+	FinalURL string
 }
+
+// Figure is one final figure: its name, its formatted value and how it was measured.
+type Figure struct{ Name, Value, Note string }
 
 // Control is a button that POSTs to URL.
 type Control struct {

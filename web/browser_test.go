@@ -151,4 +151,7 @@ func TestBrowser(t *testing.T) {
 	if want := `attachment; filename="`; len(got.Disposition) < len(want) || got.Disposition[:len(want)] != want {
 		t.Fatalf("download Content-Disposition %q", got.Disposition)
 	}
+
+	// When the run finishes, its final figures appear without a reload.
+	poll("the final figures", `!!document.querySelector('[data-testid=final-figures] [data-figure="MAP@R"]')`)
 }

@@ -33,6 +33,7 @@ func (s *Server) routes() *echo.Echo {
 
 	e.GET("/runs/:run/plots/:plot", s.plot) // loss.png, latent.png, reconstructions.png, samples.png
 	e.GET("/runs/:run/pick", s.pick)
+	e.GET("/runs/:run/final", s.finalFragment)
 	e.GET("/runs/:run/neighbours", s.neighboursFragment)
 	e.GET("/runs/:run/neighbours.png", s.neighboursPNG)
 	e.GET("/runs/:run/digits/:split/:index", s.digit) // <index>.png or <index>-reconstruction.png

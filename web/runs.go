@@ -104,6 +104,16 @@ func (s *Server) continueRun(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/?run="+url.QueryEscape(r.ID))
 }
 
+// finalFragment returns the final figures panel alone, for the page's script
+// to show when a run finishes.
+func (s *Server) finalFragment(c echo.Context) error {
+	r, err := s.runs.Run(c.Param("run"))
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.FinalFigures(finalFigures(r.Status().Results, r.Config.Latent)))
+}
+
 // apiRuns lists the runs and their progress as JSON.
 func (s *Server) apiRuns(c echo.Context) error {
 	type runJSON struct {

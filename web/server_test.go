@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -232,6 +233,23 @@ func TestStopThenContinueFinishes(t *testing.T) {
 	f.m.Wait()
 	if s := r.Status(); s.State != explore.Finished || s.Epoch != s.Epochs || len(s.History) != s.Epochs {
 		t.Fatalf("after continue: %s at epoch %d of %d with %d logged", s.State, s.Epoch, s.Epochs, len(s.History))
+	}
+}
+
+// A finished run's page lists its final figures, and the fragment the script
+// fetches when a run finishes holds the same table.
+func TestFinalFiguresOfAFinishedRun(t *testing.T) {
+	f := newFixture(t)
+	for _, target := range []string{"/?run=" + f.run.ID, "/runs/" + f.run.ID + "/final"} {
+		doc, err := goquery.NewDocumentFromReader(f.do("GET", target, nil).Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := f.run.Status().Results
+		mapr := doc.Find(`[data-figure="MAP@R"] td.num`).Text()
+		if res == nil || mapr != fmt.Sprintf("%.2f%%", 100*res.Retrieval.MAPAtR) || doc.Find(`[data-figure]`).Length() < 10 {
+			t.Fatalf("%s: MAP@R shown %q, %d figures; results %+v", target, mapr, doc.Find(`[data-figure]`).Length(), res)
+		}
 	}
 }
 

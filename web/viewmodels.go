@@ -10,6 +10,7 @@ import (
 	"github.com/tvae/tvae/data"
 	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/explore"
+	"github.com/tvae/tvae/rundir"
 	"github.com/tvae/tvae/templates"
 )
 
@@ -84,6 +85,8 @@ func runView(r *explore.Run) templates.RunView {
 		EventsURL: "/events",
 		LossPNG:   runURL(r, "/plots/loss.png?download=1"),
 		PickURL:   runURL(r, "/pick"),
+		Final:     finalFigures(st.Results, r.Config.Latent),
+		FinalURL:  runURL(r, "/final"),
 	}
 	for _, p := range runPlots {
 		src := runURL(r, "/plots/"+p.id+".png")
@@ -106,4 +109,29 @@ func digitModel(r *explore.Run, split string, index int, label, distance string)
 		Src: runURL(r, fmt.Sprintf("/digits/%s/%d.png", split, index)),
 		URL: runURL(r, fmt.Sprintf("/neighbours?split=%s&index=%d", split, index)),
 	}
+}
+
+// finalFigures lists a finished run's final figures with how each was
+// measured; none before the run finishes.
+func finalFigures(res *rundir.Results, latent int) []templates.Figure {
+	if res == nil {
+		return nil
+	}
+	pct := func(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+	rt := res.RandomTripletAccuracy
+	figs := []templates.Figure{
+		{Name: "Triplet accuracy", Value: pct(res.TripletAccuracy), Note: "paper protocol: the fixed 10,000 test triplets"},
+		{Name: "Random triplets", Value: fmt.Sprintf("%s (%.2f–%.2f)", pct(rt.Value), 100*rt.Low, 100*rt.High), Note: fmt.Sprintf("%d independent test triplets, 95%% interval", rt.N)},
+		{Name: "Precision@1", Value: pct(res.Retrieval.PrecisionAt1), Note: "the nearest train μ has the test digit's label (1-NN accuracy)"},
+		{Name: "R-precision", Value: pct(res.Retrieval.RPrecision), Note: "R = the digit's class size in train"},
+		{Name: "MAP@R", Value: pct(res.Retrieval.MAPAtR), Note: "mean average precision over the R nearest"},
+		{Name: "Precision@10", Value: pct(res.PrecisionAt10), Note: "what the neighbour panel shows"},
+		{Name: fmt.Sprintf("%d-NN accuracy", res.Retrieval.K), Value: pct(res.Retrieval.KNNAccuracy), Note: "majority vote of the nearest train μ's"},
+		{Name: "k-means NMI / AMI", Value: fmt.Sprintf("%.3f / %.3f", res.NMI, res.AMI), Note: "k-means of the test μ's against the labels"},
+		{Name: "Test −ELBO", Value: fmt.Sprintf("%.2f nats", res.TestNELBO), Note: "one sample per image"},
+	}
+	if res.IWSamples > 0 {
+		figs = append(figs, templates.Figure{Name: "IW bound on −log p(x)", Value: fmt.Sprintf("%.2f nats", res.IWNLL), Note: fmt.Sprintf("importance-weighted, k = %d samples per image", res.IWSamples)})
+	}
+	return append(figs, templates.Figure{Name: "Active units", Value: fmt.Sprintf("%d of %d", res.ActiveUnits, latent), Note: "latent means whose variance over the test set exceeds 0.01"})
 }
