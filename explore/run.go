@@ -43,9 +43,9 @@ type Run struct {
 	err      string
 	epoch    int
 	history  []engine.EpochMetrics
-	params   *engine.Params // snapshot at the end of the last epoch; nil before
+	params   *engine.Params  // snapshot at the end of the last epoch; nil before
 	results  *rundir.Results // final figures once finished; nil before
-	resumeCh chan struct{}  // non-nil while paused; closed by Resume
+	resumeCh chan struct{}   // non-nil while paused; closed by Resume
 
 	viewMu   sync.Mutex    // guards view and building
 	view     *View         // the newest view built
