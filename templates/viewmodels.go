@@ -31,7 +31,7 @@ type StartForm struct {
 	Action                                           string
 	Models                                           []Option // value: built-in config name
 	Epochs, TripletWeight, Margin, Seed, TrainSubset string   // defaults shown in the inputs
-	TripletsPerClass                                 string
+	TripletsPerClass, IWSamples                      string
 	Error                                            string // a previous attempt's problem, if any
 }
 

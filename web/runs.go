@@ -52,6 +52,7 @@ var startFields = []struct{ field, key string }{
 	{"seed", "seed"},
 	{"train_subset", "train_subset"},
 	{"triplets_per_class", "triplets_per_class"},
+	{"iw_samples", "iw_samples"},
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value

@@ -43,7 +43,7 @@ var (
 )
 
 // tinyRun are form values for a run of a few seconds.
-var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}}
+var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}, "iw_samples": {"0"}}
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
@@ -189,12 +189,24 @@ func TestBadRequestsAreOneLine(t *testing.T) {
 		{base + "/digits/val/1.png", 400, "split must be"},
 		{base + "/digits/test/abc.png", 400, "must be an integer"},
 		{"/runs/nope/plots/loss.png", 404, "no such run"},
+		{"/runs/..%2F..%2Fetc/plots/loss.png", 404, "no such run"},
+		{"/runs/%2E%2E/digits/test/1.png", 404, "no such run"},
+		{"/api/neighbors?index=1&run=../" + f.run.ID, 404, "no such run"},
 	} {
 		rec := f.get(tc.path)
 		body := strings.TrimSpace(rec.Body.String())
 		if rec.Code != tc.code || !strings.Contains(body, tc.want) || strings.Contains(body, "\n") {
 			t.Errorf("GET %s: %d %q, want %d with one line containing %q", tc.path, rec.Code, body, tc.code, tc.want)
 		}
+	}
+}
+
+// A request body over the limit is refused before any handler reads it.
+func TestLargeBodiesAreRefused(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("POST", "/runs", url.Values{"model": {strings.Repeat("x", 100<<10)}})
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("POST of 100 KiB: %d, want 413", rec.Code)
 	}
 }
 
@@ -214,6 +226,7 @@ func TestControlsOfAFinishedRunConflict(t *testing.T) {
 
 // A run stopped from the page continues from its saved state and finishes.
 func TestStopThenContinueFinishes(t *testing.T) {
+	datatest.Long(t)
 	f := newFixture(t)
 	if rec := f.do("POST", "/runs", tinyRun); rec.Code != http.StatusSeeOther {
 		t.Fatalf("start: %d %s", rec.Code, rec.Body)
@@ -402,8 +415,9 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 
 // Fashion-MNIST goes through the same form and pages, with its class names.
 func TestFashionMNISTRun(t *testing.T) {
+	datatest.Long(t)
 	f := newFixture(t)
-	form := url.Values{"model": {"paper-tvae-fashion-mnist"}, "epochs": {"1"}, "train_subset": {"300"}, "triplets_per_class": {"20"}}
+	form := url.Values{"model": {"paper-tvae-fashion-mnist"}, "epochs": {"1"}, "train_subset": {"300"}, "triplets_per_class": {"20"}, "iw_samples": {"0"}}
 	if rec := f.do("POST", "/runs", form); rec.Code != http.StatusSeeOther || strings.Contains(rec.Header().Get("Location"), "error=") {
 		t.Fatalf("start: %d %s", rec.Code, rec.Header().Get("Location"))
 	}

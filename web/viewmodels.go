@@ -32,7 +32,7 @@ func startForm(errMsg string) templates.StartForm {
 	f := templates.StartForm{
 		Action: "/runs", Error: errMsg,
 		Epochs: fmt.Sprint(d.Epochs),
-		Seed:   fmt.Sprint(d.Seed), TrainSubset: "0", TripletsPerClass: fmt.Sprint(d.TripletsPerClass),
+		Seed:   fmt.Sprint(d.Seed), TrainSubset: "0", TripletsPerClass: fmt.Sprint(d.TripletsPerClass), IWSamples: fmt.Sprint(d.IWSamples),
 	}
 	names := configs.Names()
 	// MNIST first: the paper's dataset is the natural default.

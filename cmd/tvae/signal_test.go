@@ -36,7 +36,7 @@ func TestSIGTERMThenResumeIsBitExact(t *testing.T) {
 	dataDir := datatest.Dir(t)
 	dir := t.TempDir()
 	args := []string{"train", "--config", "paper-tvae-mnist", "--data-dir", dataDir, "--offline", "--quiet",
-		"--set", "epochs=4", "--set", "train_subset=1500", "--set", "triplets_per_class=150"}
+		"--set", "epochs=4", "--set", "train_subset=1500", "--set", "triplets_per_class=150", "--set", "iw_samples=0"}
 	whole := filepath.Join(dir, "whole")
 	if _, _, err := tvae(t, append(args, "--out", whole)...); err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestServeSIGTERMThenContinueIsBitExact(t *testing.T) {
 	datatest.Long(t)
 	dataDir := datatest.Dir(t)
 	dir := t.TempDir()
-	sets := []string{"--set", "epochs=3", "--set", "train_subset=1500", "--set", "triplets_per_class=150"}
+	sets := []string{"--set", "epochs=3", "--set", "train_subset=1500", "--set", "triplets_per_class=150", "--set", "iw_samples=0"}
 	whole := filepath.Join(dir, "whole")
 	if _, _, err := tvae(t, append([]string{"train", "--config", "paper-tvae-mnist", "--out", whole, "--data-dir", dataDir, "--offline", "--quiet"}, sets...)...); err != nil {
 		t.Fatal(err)
