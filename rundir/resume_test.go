@@ -65,8 +65,15 @@ func TestResumeIsBitExact(t *testing.T) {
 		if !errors.As(err, &in) || !errors.Is(err, context.Canceled) || in.Epoch != c.epoch-1 || in.Step != c.step || in.Steps != 10 {
 			t.Fatalf("%+v: stopped run: %v, want stopped after %d epochs and %d of 10 steps", c, err, c.epoch-1, c.step)
 		}
-		if done, _ := ReadMetrics(stopped); len(done) != c.epoch-1 {
+		done, _ := ReadMetrics(stopped)
+		if len(done) != c.epoch-1 {
 			t.Fatalf("%+v: stopped run logged %d epochs, want %d", c, len(done), c.epoch-1)
+		}
+		if len(done) > 0 { // a long first epoch, which the resumed run's training time must include
+			done[0].Seconds = 1000
+			if err := Dir(stopped).writeMetrics(done); err != nil {
+				t.Fatal(err)
+			}
 		}
 		got, err := Resume(context.Background(), stopped, train, test, nil)
 		if err != nil {
@@ -91,6 +98,9 @@ func TestResumeIsBitExact(t *testing.T) {
 		}
 		if got.Results != want.Results {
 			t.Fatalf("%+v: results %+v, want %+v", c, got.Results, want.Results)
+		}
+		if c.epoch > 1 && got.TrainSeconds < 1000 {
+			t.Fatalf("%+v: train_seconds %v does not count the 1000 s logged for the first epoch", c, got.TrainSeconds)
 		}
 	}
 }

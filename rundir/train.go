@@ -37,7 +37,7 @@ func Train(ctx context.Context, cfg engine.Config, train, test *data.Dataset, pa
 	if err := dir.WriteTriplets(eval.Triplets); err != nil {
 		return Results{}, err
 	}
-	return run(ctx, dir, tr, eval, train, rec)
+	return run(ctx, dir, tr, eval, train, rec, 0)
 }
 
 // Resume continues the run in the folder at path from its checkpoint (the
@@ -68,10 +68,17 @@ func Resume(ctx context.Context, path string, train, test *data.Dataset, rec eng
 		return Results{}, err
 	}
 	dir := Dir(path)
-	if err := dir.writeMetrics(done[:min(len(done), ck.Epoch)]); err != nil {
+	done = done[:min(len(done), ck.Epoch)]
+	if err := dir.writeMetrics(done); err != nil {
 		return Results{}, err
 	}
-	return run(ctx, dir, tr, eval, train, rec)
+	// The training time counts the epochs finished before the stop (the part
+	// of the interrupted epoch before it is lost).
+	before := 0.0
+	for _, m := range done {
+		before += m.Seconds
+	}
+	return run(ctx, dir, tr, eval, train, rec, before)
 }
 
 // ReadCheckpoint reads the trainer state a run saved last.
@@ -112,9 +119,9 @@ func newTrainer(cfg engine.Config, train, test *data.Dataset) (*engine.Trainer, 
 }
 
 // run trains the remaining epochs, checkpointing each, then writes
-// results.json. Stopped by ctx, it checkpoints the step it got to and returns
-// an *Interrupted.
-func run(ctx context.Context, dir Dir, tr *engine.Trainer, eval *engine.Evaluator, train *data.Dataset, rec engine.Recorder) (Results, error) {
+// results.json, whose training time adds the seconds spent before. Stopped by
+// ctx, it checkpoints the step it got to and returns an *Interrupted.
+func run(ctx context.Context, dir Dir, tr *engine.Trainer, eval *engine.Evaluator, train *data.Dataset, rec engine.Recorder, before float64) (Results, error) {
 	start := time.Now()
 	cfg := tr.Config()
 	if err := tr.Run(ctx, checkpoint{dir, tr, rec}); err != nil {
@@ -128,7 +135,7 @@ func run(ctx context.Context, dir Dir, tr *engine.Trainer, eval *engine.Evaluato
 		steps := (len(ck.Order) + cfg.BatchSize - 1) / cfg.BatchSize
 		return Results{}, &Interrupted{Dir: string(dir), Epoch: ck.Epoch, Epochs: cfg.Epochs, Step: ck.Step, Steps: steps, Err: ctx.Err()}
 	}
-	seconds := time.Since(start).Seconds()
+	seconds := before + time.Since(start).Seconds()
 	res := Results{
 		Model: ModelName(cfg), Dataset: cfg.Dataset, Seed: cfg.Seed, Epochs: cfg.Epochs,
 		Results: eval.Final(tr.Snapshot(), train, cfg.IWSamples), TrainSeconds: seconds,
