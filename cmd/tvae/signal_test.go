@@ -192,3 +192,13 @@ func TestServeSIGTERMThenContinueIsBitExact(t *testing.T) {
 		t.Fatal("the continued run's weights differ from the uninterrupted run's")
 	}
 }
+
+// Bound beyond loopback, the explorer warns that other machines can reach it.
+func TestServeWarnsWhenReachableFromOtherMachines(t *testing.T) {
+	dataDir := datatest.Dir(t)
+	p := startServe(t, "--addr", "0.0.0.0:0", "--runs", t.TempDir(), "--data-dir", dataDir, "--offline")
+	code, last := p.stop(t)
+	if code != 130 || !strings.Contains(last, "no run was training") || !strings.Contains(p.stderr.String(), "is reachable from other machines") {
+		t.Fatalf("exit %d, stderr %q; want the warning, then the stop line", code, p.stderr)
+	}
+}
