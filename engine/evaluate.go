@@ -72,8 +72,8 @@ const (
 	// IWSamples is the default k of the importance-weighted bound in Results
 	// (Config.IWSamples).
 	IWSamples = 50
-	// KNNVotes is k of the k-NN accuracy in Results.
-	KNNVotes = 10
+	// RetrievalK is k of precision@k and of the k-NN accuracy in Results.
+	RetrievalK = 10
 	// KMeansRestarts is how many k-means++ starts the clustering figures keep the best of.
 	KMeansRestarts = 5
 )
@@ -89,9 +89,10 @@ type Results struct {
 	// train μ's: Retrieval.PrecisionAt1, kept under its first name.
 	NearestNeighbourAccuracy float64 `json:"nearest_neighbour_accuracy"`
 	// PrecisionAt10 is the share of each test μ's 10 nearest train μ's that
-	// have its label: what the explorer's neighbour panel shows.
+	// have its label, what the explorer's neighbour panel shows:
+	// Retrieval.PrecisionAtK, kept under its first name.
 	PrecisionAt10 float64 `json:"precision_at_10"`
-	// Retrieval holds precision@1, R-precision, MAP@R and k-NN accuracy.
+	// Retrieval holds precision@1, precision@10, R-precision, MAP@R and k-NN accuracy.
 	Retrieval Retrieval `json:"retrieval"`
 	// RandomTripletAccuracy is on RandomTriplets random test triplets, with its 95% interval.
 	RandomTripletAccuracy Proportion `json:"random_triplet_accuracy"`
@@ -114,7 +115,7 @@ type Results struct {
 func (e *Evaluator) Final(p *Params, train *data.Dataset, iwSamples int) Results {
 	test, ref := Embed(p, e.Test), Embed(p, train)
 	m := e.epoch(p, test)
-	retrieval := Retrieve(test, e.Test.Labels, ref, train.Labels, KNNVotes)
+	retrieval := Retrieve(test, e.Test.Labels, ref, train.Labels, RetrievalK)
 	testLabels := make([]int, e.Test.Len())
 	classes := map[uint8]bool{}
 	for i, l := range e.Test.Labels {
@@ -127,7 +128,7 @@ func (e *Evaluator) Final(p *Params, train *data.Dataset, iwSamples int) Results
 		TestBCE:                  m.TestBCE,
 		TestKL:                   m.TestKL,
 		NearestNeighbourAccuracy: retrieval.PrecisionAt1,
-		PrecisionAt10:            NeighbourPrecision(test, e.Test.Labels, ref, train.Labels, 10),
+		PrecisionAt10:            retrieval.PrecisionAtK,
 		Retrieval:                retrieval,
 		RandomTripletAccuracy:    RandomTripletAccuracy(test, e.Test.Labels, RandomTriplets, rand.New(rand.NewPCG(EvalSeed, 3))),
 		NMI:                      NMI(testLabels, clusters),

@@ -26,7 +26,7 @@ func BenchmarkFinalFigures(b *testing.B) {
 	q, ref := Embed(p, test), Embed(p, train)
 	b.Run("retrieval", func(b *testing.B) {
 		for b.Loop() {
-			Retrieve(q, test.Labels, ref, train.Labels, KNNVotes)
+			Retrieve(q, test.Labels, ref, train.Labels, RetrievalK)
 		}
 	})
 	b.Run("iw-bound", func(b *testing.B) {

@@ -3,8 +3,6 @@ package engine
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -137,38 +135,40 @@ func (p *Params) ImportanceWeightedNLL(x []float32, n, k int, seed uint64) float
 	in, lat := p.Input(), p.Latent()
 	chunks := (n + iwChunk - 1) / iwChunk
 	total := make([]float64, chunks)
-	parallelFor(chunks, func(c int) {
-		rng := rand.New(rand.NewPCG(seed, uint64(c)))
-		start := c * iwChunk
-		m := min(iwChunk, n-start)
-		xs := x[start*in : (start+m)*in]
-		mu, lv := p.Encode(xs, m)
-		logW := make([]float64, m*k) // image i, sample j at i*k + j
-		z := make([]float32, m*lat)
-		for j := range k {
-			for i := range m {
-				w := 0.0
-				for u := range lat {
-					idx := i*lat + u
-					eps := rng.NormFloat64()
-					z[idx] = mu[idx] + float32(math.Exp(0.5*float64(lv[idx]))*eps)
-					zz := float64(z[idx])
-					// log p(z) - log q(z|x); the ½ log 2π terms cancel.
-					w += -0.5*zz*zz + 0.5*eps*eps + 0.5*float64(lv[idx])
+	parallelFor(chunks, func() func(int) {
+		return func(c int) {
+			rng := rand.New(rand.NewPCG(seed, uint64(c)))
+			start := c * iwChunk
+			m := min(iwChunk, n-start)
+			xs := x[start*in : (start+m)*in]
+			mu, lv := p.Encode(xs, m)
+			logW := make([]float64, m*k) // image i, sample j at i*k + j
+			z := make([]float32, m*lat)
+			for j := range k {
+				for i := range m {
+					w := 0.0
+					for u := range lat {
+						idx := i*lat + u
+						eps := rng.NormFloat64()
+						z[idx] = mu[idx] + float32(math.Exp(0.5*float64(lv[idx]))*eps)
+						zz := float64(z[idx])
+						// log p(z) - log q(z|x); the ½ log 2π terms cancel.
+						w += -0.5*zz*zz + 0.5*eps*eps + 0.5*float64(lv[idx])
+					}
+					logW[i*k+j] = w
 				}
-				logW[i*k+j] = w
-			}
-			logits := p.DecodeLogits(z, m)
-			for i := range m {
-				nll := 0.0
-				for q, l := range logits[i*in : (i+1)*in] {
-					nll += bernoulliNLL(float64(xs[i*in+q]), float64(l))
+				logits := p.DecodeLogits(z, m)
+				for i := range m {
+					nll := 0.0
+					for q, l := range logits[i*in : (i+1)*in] {
+						nll += bernoulliNLL(float64(xs[i*in+q]), float64(l))
+					}
+					logW[i*k+j] -= nll
 				}
-				logW[i*k+j] -= nll
 			}
-		}
-		for i := range m {
-			total[c] -= logMeanExp(logW[i*k : (i+1)*k])
+			for i := range m {
+				total[c] -= logMeanExp(logW[i*k : (i+1)*k])
+			}
 		}
 	})
 	sum := 0.0
@@ -189,24 +189,4 @@ func logMeanExp(v []float64) float64 {
 		s += math.Exp(x - m)
 	}
 	return m + math.Log(s/float64(len(v)))
-}
-
-// parallelFor runs f(0..n-1) on all cores.
-func parallelFor(n int, f func(int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

@@ -3,9 +3,7 @@ package engine
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -50,42 +48,6 @@ func TripletAccuracy(e Embedding, ts []Triplet) float64 {
 // references: 256 × 60,000 float32 is 61 MB.
 const queryBlock = 256
 
-// NearestNeighbourAccuracy is the 1-NN classification accuracy of the queries
-// against the references in Euclidean distance: the fraction of queries whose
-// nearest reference has the query's label. It is NeighbourPrecision with k = 1.
-func NearestNeighbourAccuracy(query Embedding, queryLabels []uint8, ref Embedding, refLabels []uint8) float64 {
-	return NeighbourPrecision(query, queryLabels, ref, refLabels, 1)
-}
-
-// NeighbourPrecision is precision@k of retrieval by μ: the mean over queries
-// of the fraction of their k nearest references (Euclidean) that have the
-// query's label. Of exactly tied references the lower index is nearer.
-func NeighbourPrecision(query Embedding, queryLabels []uint8, ref Embedding, refLabels []uint8, k int) float64 {
-	if query.N == 0 || k < 1 || k > ref.N {
-		return math.NaN()
-	}
-	hits := make([]int, query.N)
-	eachQuery(query, ref, func() func(int, []float32) {
-		top := NewTopK(k)
-		return func(q int, dist []float32) {
-			top.Reset()
-			for r, v := range dist {
-				top.Push(r, float64(v))
-			}
-			for _, r := range top.Index {
-				if refLabels[r] == queryLabels[q] {
-					hits[q]++
-				}
-			}
-		}
-	})
-	total := 0
-	for _, h := range hits {
-		total += h
-	}
-	return float64(total) / float64(query.N*k)
-}
-
 // eachQuery calls visit(q, dist) for every query q with dist[r] = ‖q - r‖² -
 // ‖q‖², which orders the references as their distance does, from
 // ‖q - r‖² = ‖q‖² - 2 q·r + ‖r‖²: one matrix product per block of queries,
@@ -96,35 +58,26 @@ func eachQuery(query, ref Embedding, newVisit func() func(q int, dist []float32)
 	for i := range refNorms {
 		refNorms[i] = float32(dot(ref.Row(i), ref.Row(i)))
 	}
-	var wg sync.WaitGroup
-	blocks := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			visit := newVisit()
-			prod := make([]float32, queryBlock*ref.N)
-			for start := range blocks {
-				m := min(queryBlock, query.N-start)
-				blas32.Gemm(blas.NoTrans, blas.Trans, -2,
-					blas32.General{Rows: m, Cols: query.Dim, Stride: query.Dim, Data: query.Data[start*query.Dim : (start+m)*query.Dim]},
-					blas32.General{Rows: ref.N, Cols: ref.Dim, Stride: ref.Dim, Data: ref.Data},
-					0, blas32.General{Rows: m, Cols: ref.N, Stride: ref.N, Data: prod[:m*ref.N]})
-				for q := range m {
-					row := prod[q*ref.N : (q+1)*ref.N]
-					for r := range row {
-						row[r] += refNorms[r]
-					}
-					visit(start+q, row)
+	blocks := (query.N + queryBlock - 1) / queryBlock
+	parallelFor(blocks, func() func(int) {
+		visit := newVisit()
+		prod := make([]float32, queryBlock*ref.N)
+		return func(b int) {
+			start := b * queryBlock
+			m := min(queryBlock, query.N-start)
+			blas32.Gemm(blas.NoTrans, blas.Trans, -2,
+				blas32.General{Rows: m, Cols: query.Dim, Stride: query.Dim, Data: query.Data[start*query.Dim : (start+m)*query.Dim]},
+				blas32.General{Rows: ref.N, Cols: ref.Dim, Stride: ref.Dim, Data: ref.Data},
+				0, blas32.General{Rows: m, Cols: ref.N, Stride: ref.N, Data: prod[:m*ref.N]})
+			for q := range m {
+				row := prod[q*ref.N : (q+1)*ref.N]
+				for r := range row {
+					row[r] += refNorms[r]
 				}
+				visit(start+q, row)
 			}
-		}()
-	}
-	for start := 0; start < query.N; start += queryBlock {
-		blocks <- start
-	}
-	close(blocks)
-	wg.Wait()
+		}
+	})
 }
 
 func dot(u, v []float32) float64 {

@@ -47,7 +47,9 @@ func TestTripletAccuracyMatchesBruteForce(t *testing.T) {
 	}
 }
 
-func TestNearestNeighbourAccuracyMatchesBruteForce(t *testing.T) {
+// Precision@1 of Retrieve is the 1-NN accuracy, exactly, on random
+// embeddings spread over several blocks of queries.
+func TestPrecisionAt1IsNearestNeighbourAccuracy(t *testing.T) {
 	for _, tc := range []struct {
 		name               string
 		queries, refs, dim int
@@ -78,14 +80,15 @@ func TestNearestNeighbourAccuracyMatchesBruteForce(t *testing.T) {
 				}
 			}
 			want := float64(right) / float64(q.N)
-			if got := NearestNeighbourAccuracy(q, ql, r, rl); got != want {
-				t.Fatalf("NearestNeighbourAccuracy = %v, brute force %v", got, want)
+			if got := Retrieve(q, ql, r, rl, 1).PrecisionAt1; got != want {
+				t.Fatalf("precision@1 = %v, brute force 1-NN accuracy %v", got, want)
 			}
 		})
 	}
 }
 
-func TestNeighbourPrecisionMatchesBruteForce(t *testing.T) {
+// Precision@k of Retrieve matches a stable sort by float64 distance.
+func TestPrecisionAtKMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	q, r := randomEmbedding(rng, queryBlock+40, 6), randomEmbedding(rng, 300, 6)
 	ql, rl := make([]uint8, q.N), make([]uint8, r.N)
@@ -114,11 +117,11 @@ func TestNeighbourPrecisionMatchesBruteForce(t *testing.T) {
 		want := float64(hits) / float64(q.N*k)
 		// Exact up to float32 rounding of the distances, which can swap a
 		// neighbour at the k-th place: allow one swap in the whole set.
-		if got := NeighbourPrecision(q, ql, r, rl, k); math.Abs(got-want) > 1/float64(q.N*k)+1e-12 {
-			t.Errorf("k=%d: NeighbourPrecision = %v, brute force %v", k, got, want)
+		if got := Retrieve(q, ql, r, rl, k).PrecisionAtK; math.Abs(got-want) > 1/float64(q.N*k)+1e-12 {
+			t.Errorf("k=%d: precision@k = %v, brute force %v", k, got, want)
 		}
 	}
-	if !math.IsNaN(NeighbourPrecision(q, ql, r, rl, 0)) || !math.IsNaN(NeighbourPrecision(q, ql, r, rl, r.N+1)) {
+	if !math.IsNaN(Retrieve(q, ql, r, rl, 0).PrecisionAtK) || !math.IsNaN(Retrieve(q, ql, r, rl, r.N+1).PrecisionAtK) {
 		t.Error("k out of range should give NaN")
 	}
 }

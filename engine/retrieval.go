@@ -12,29 +12,34 @@ import (
 // labelled y:
 //
 //	PrecisionAt1 = mean rel(1)
+//	PrecisionAtK = mean (1/K) Σ_{i≤K} rel(i)
 //	RPrecision   = mean (1/R) Σ_{i≤R} rel(i)
 //	MAPAtR       = mean (1/R) Σ_{i≤R} rel(i)·P(i),  P(i) = (1/i) Σ_{j≤i} rel(j)
 //	KNNAccuracy  = mean [majority label of the K nearest = y]
 //
 // Of references at exactly equal distance the lower index is nearer; a tie
 // in the majority vote goes to the label of the nearer reference.
+// PrecisionAtK is NaN when K exceeds the references.
 type Retrieval struct {
 	PrecisionAt1 float64 `json:"precision_at_1"`
+	PrecisionAtK float64 `json:"precision_at_k"`
 	RPrecision   float64 `json:"r_precision"`
 	MAPAtR       float64 `json:"map_at_r"`
 	KNNAccuracy  float64 `json:"knn_accuracy"`
 	K            int     `json:"knn_k"`
 }
 
-// retrievalSums holds one query's figures, or their sum over queries.
-type retrievalSums struct{ p1, rp, mapr, knn float64 }
+// retrievalSums holds one query's figures, or their sum over queries; pk
+// counts the relevant among the k nearest (divided by k at the end).
+type retrievalSums struct{ p1, pk, rp, mapr, knn float64 }
 
-// Retrieve measures Retrieval of query against ref with k-NN votes among the
-// k nearest. Each query ranks its references exactly, as far as max(R, k).
+// Retrieve measures Retrieval of query against ref with precision@k and the
+// k-NN vote over the k nearest. Each query ranks its references exactly, as
+// far as max(R, k).
 func Retrieve(query Embedding, queryLabels []uint8, ref Embedding, refLabels []uint8, k int) Retrieval {
 	out := Retrieval{K: k}
 	if query.N == 0 || ref.N == 0 || k < 1 {
-		out.PrecisionAt1, out.RPrecision, out.MAPAtR, out.KNNAccuracy = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		out.PrecisionAt1, out.PrecisionAtK, out.RPrecision, out.MAPAtR, out.KNNAccuracy = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		return out
 	}
 	var classSize [256]int
@@ -57,10 +62,14 @@ func Retrieve(query Embedding, queryLabels []uint8, ref Embedding, refLabels []u
 	})
 	var total retrievalSums
 	for _, f := range perQuery {
-		total.p1, total.rp, total.mapr, total.knn = total.p1+f.p1, total.rp+f.rp, total.mapr+f.mapr, total.knn+f.knn
+		total.p1, total.pk, total.rp, total.mapr, total.knn = total.p1+f.p1, total.pk+f.pk, total.rp+f.rp, total.mapr+f.mapr, total.knn+f.knn
 	}
 	n := float64(query.N)
 	out.PrecisionAt1, out.RPrecision, out.MAPAtR, out.KNNAccuracy = total.p1/n, total.rp/n, total.mapr/n, total.knn/n
+	out.PrecisionAtK = math.NaN()
+	if k <= ref.N {
+		out.PrecisionAtK = total.pk / (n * float64(k))
+	}
 	return out
 }
 
@@ -126,6 +135,11 @@ func queryFigures(ranked []uint64, refLabels []uint8, y uint8, r, k int) retriev
 	label := func(i int) uint8 { return refLabels[uint32(ranked[i])] }
 	if label(0) == y {
 		s.p1++
+	}
+	for i := 0; i < k && i < len(ranked); i++ {
+		if label(i) == y {
+			s.pk++
+		}
 	}
 	if r > 0 {
 		hits, ap := 0, 0.0
