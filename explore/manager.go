@@ -149,17 +149,18 @@ func (m *Manager) open(path, id string) (*Run, error) {
 		return nil, err
 	}
 	state := Saved
-	var epochs int // epochs whose weights and metrics belong to the run
+	var history []engine.EpochMetrics
 	res, err := rundir.ReadResults(path)
-	if err != nil {
-		ck, err := rundir.ReadCheckpoint(path)
-		if err != nil {
-			return nil, err
+	if err == nil {
+		history, err = rundir.ReadMetrics(path)
+	} else {
+		var ck engine.Checkpoint
+		if ck, err = rundir.ReadCheckpoint(path); err == nil {
+			state = Interrupted
+			history, err = rundir.CheckpointedMetrics(path, ck.Epoch)
 		}
-		state, epochs = Interrupted, ck.Epoch
 	}
-	history, err := rundir.ReadMetrics(path)
-	if err != nil && epochs > 0 {
+	if err != nil {
 		return nil, err
 	}
 	train, test, err := m.splits(cfg.Dataset)
@@ -168,16 +169,12 @@ func (m *Manager) open(path, id string) (*Run, error) {
 	}
 	abs, _ := filepath.Abs(path)
 	r := newRun(id, abs, cfg, cfg.TrainingSet(train), test, state, m.pub)
-	if state == Saved || epochs > 0 {
+	if state == Saved || len(history) > 0 { // weights are saved from the first epoch's end
 		saved, err := rundir.Open(path)
 		if err != nil {
 			return nil, err
 		}
 		r.params = saved.Params
-	}
-	if state == Interrupted {
-		// A crash may have logged an epoch after the checkpoint.
-		history = history[:min(len(history), epochs)]
 	}
 	r.history = history
 	if state == Saved {

@@ -61,14 +61,11 @@ func Resume(ctx context.Context, path string, train, test *data.Dataset, rec eng
 	if err := tr.Restore(ck); err != nil {
 		return Results{}, fmt.Errorf("rundir: %s: %v", path, err)
 	}
-	// Keep the metrics of the checkpointed epochs only: a crash may have
-	// logged one more.
-	done, err := ReadMetrics(path)
-	if err != nil && ck.Epoch > 0 {
+	done, err := CheckpointedMetrics(path, ck.Epoch)
+	if err != nil {
 		return Results{}, err
 	}
 	dir := Dir(path)
-	done = done[:min(len(done), ck.Epoch)]
 	if err := dir.writeMetrics(done); err != nil {
 		return Results{}, err
 	}
@@ -79,6 +76,20 @@ func Resume(ctx context.Context, path string, train, test *data.Dataset, rec eng
 		before += m.Seconds
 	}
 	return run(ctx, dir, tr, eval, train, rec, before)
+}
+
+// CheckpointedMetrics returns the metrics of the first epochs finished of a
+// run, those its checkpoint covers: a crash may have logged one more after
+// the checkpoint, and a run stopped in its first epoch has logged none.
+func CheckpointedMetrics(path string, epochs int) ([]engine.EpochMetrics, error) {
+	if epochs == 0 {
+		return nil, nil
+	}
+	ms, err := ReadMetrics(path)
+	if err != nil {
+		return nil, err
+	}
+	return ms[:min(len(ms), epochs)], nil
 }
 
 // ReadCheckpoint reads the trainer state a run saved last.
