@@ -27,23 +27,14 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	train, err := ds.Dataset(run.Config.Dataset, "train")
+	res, err := measure(run, ds)
 	if err != nil {
 		return err
 	}
-	test, err := ds.Dataset(run.Config.Dataset, "test")
-	if err != nil {
-		return err
-	}
-	eval, err := engine.NewEvaluator(test)
-	if err != nil {
-		return err
-	}
-	res := eval.Final(run.Params, train, run.Config.IWSamples)
 	if err := rundir.WriteJSON(run.Dir.Path("eval.json"), res); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "triplet accuracy   %.2f%% (paper protocol, %d test triplets)\n", 100*res.TripletAccuracy, len(eval.Triplets))
+	fmt.Fprintf(stdout, "triplet accuracy   %.2f%% (paper protocol, %d test anchors per class)\n", 100*res.TripletAccuracy, engine.EvalTripletsPerClass)
 	fmt.Fprintf(stdout, "test -ELBO         %.2f nats/image (BCE %.2f + KL %.2f, one sample)\n", res.TestNELBO, res.TestBCE, res.TestKL)
 	rt := res.RandomTripletAccuracy
 	fmt.Fprintf(stdout, "random triplets    %.2f%% (95%% CI %.2f–%.2f, %d independent test triplets)\n", 100*rt.Value, 100*rt.Low, 100*rt.High, rt.N)
@@ -61,4 +52,17 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "k-means on test μ  NMI %.3f, AMI %.3f (k = classes, best of %d starts)\n", res.NMI, res.AMI, engine.KMeansRestarts)
 	fmt.Fprintf(stdout, "active units       %d of %d (Var μ_u > %g)\n", res.ActiveUnits, run.Config.Latent, engine.ActiveUnitThreshold)
 	return nil
+}
+
+// measure computes the final figures of a saved run on its dataset.
+func measure(run *rundir.Run, ds *datasets) (engine.Results, error) {
+	train, test, err := splits(ds, run.Config.Dataset)
+	if err != nil {
+		return engine.Results{}, err
+	}
+	eval, err := engine.NewEvaluator(test)
+	if err != nil {
+		return engine.Results{}, err
+	}
+	return eval.Final(run.Params, train, run.Config.IWSamples), nil
 }

@@ -97,18 +97,13 @@ func seedRun(ctx context.Context, cfg engine.Config, ds *datasets, dir string, p
 		if res.Retrieval.K > 0 {
 			return res, nil
 		}
-		return remeasure(dir, cfg, ds, res)
+		return remeasure(dir, ds, res)
 	}
 	if _, err := os.Stat(filepath.Join(dir, rundir.CheckpointFile)); err == nil {
 		if err := sameConfig(dir, cfg); err != nil {
 			return rundir.Results{}, err
 		}
-		train, test, err := splits(ds, cfg.Dataset)
-		if err != nil {
-			return rundir.Results{}, err
-		}
-		res, err := rundir.Resume(ctx, dir, train, test, recorderFor(progress, cfg, label))
-		return res, stopped(err)
+		return resumeIn(ctx, cfg, ds, dir, progress, label)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return rundir.Results{}, fmt.Errorf("sweep: %v", err)
 	}
@@ -129,20 +124,14 @@ func sameConfig(dir string, cfg engine.Config) error {
 
 // remeasure computes the final figures of a finished run again and rewrites
 // its results.json, keeping its training time.
-func remeasure(dir string, cfg engine.Config, ds *datasets, old rundir.Results) (rundir.Results, error) {
+func remeasure(dir string, ds *datasets, old rundir.Results) (rundir.Results, error) {
 	run, err := rundir.Open(dir)
 	if err != nil {
 		return rundir.Results{}, err
 	}
-	train, test, err := splits(ds, cfg.Dataset)
-	if err != nil {
+	if old.Results, err = measure(run, ds); err != nil {
 		return rundir.Results{}, err
 	}
-	eval, err := engine.NewEvaluator(test)
-	if err != nil {
-		return rundir.Results{}, err
-	}
-	old.Results = eval.Final(run.Params, train, cfg.IWSamples)
 	return old, run.Dir.WriteResults(old)
 }
 

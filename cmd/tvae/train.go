@@ -68,16 +68,23 @@ func resumeRun(ctx context.Context, dir string, dataFlags *dataFlags, stdout, st
 	if err != nil {
 		return err
 	}
-	train, test, err := splits(ds, cfg.Dataset)
+	res, err := resumeIn(ctx, cfg, ds, dir, progress, "")
 	if err != nil {
 		return err
 	}
-	res, err := rundir.Resume(ctx, dir, train, test, recorderFor(progress, cfg, ""))
-	if err != nil {
-		return stopped(err)
-	}
 	printResults(stdout, dir, res)
 	return nil
+}
+
+// resumeIn finishes the interrupted run of cfg in dir, drawing a progress bar
+// labelled label on a non-nil progress writer.
+func resumeIn(ctx context.Context, cfg engine.Config, ds *datasets, dir string, progress io.Writer, label string) (rundir.Results, error) {
+	train, test, err := splits(ds, cfg.Dataset)
+	if err != nil {
+		return rundir.Results{}, err
+	}
+	res, err := rundir.Resume(ctx, dir, train, test, recorderFor(progress, cfg, label))
+	return res, stopped(err)
 }
 
 func printResults(w io.Writer, dir string, res rundir.Results) {
