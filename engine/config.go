@@ -50,6 +50,10 @@ type Config struct {
 	// IWSamples is k of the importance-weighted bound on the test negative
 	// log-likelihood in a run's final figures; 0 skips that bound.
 	IWSamples int `yaml:"iw_samples"`
+	// SnapshotEvery, when positive, records the model's latent state every
+	// SnapshotEvery optimisation steps (counted across epochs) for the
+	// explorer's replay; every epoch end is recorded regardless.
+	SnapshotEvery int `yaml:"snapshot_every"`
 	// TrainSubset, when positive, trains on the first TrainSubset training images
 	// only (quick runs and tests).
 	TrainSubset int `yaml:"train_subset"`
@@ -153,6 +157,7 @@ func (c Config) Validate() error {
 	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
 	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
+	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
 	check(c.TripletsFile == "" || c.IsTriplet(), "triplets_file needs triplet_weight > 0")
 	check(c.TripletsFile == "" || !c.RedrawTriplets, "triplets_file and redraw_triplets exclude each other: a file's triplets cannot be redrawn")

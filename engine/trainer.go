@@ -24,6 +24,9 @@ type Event struct {
 	// Params, set at EpochDone, is a copy of the weights at the end of the
 	// epoch: an immutable snapshot other goroutines may keep and read.
 	Params *Params
+	// Snapshot is set at EpochDone and every Config.SnapshotEvery steps:
+	// the model's latent state then, immutable like Params (which it shares).
+	Snapshot *Snapshot
 }
 
 // Recorder receives training progress, in the manner of gonum's
@@ -39,6 +42,7 @@ type Trainer struct {
 	cfg      Config
 	train    *data.Dataset
 	eval     *Evaluator
+	monitor  *qualityMonitor
 	params   *Params
 	opt      *Adam
 	rng      *rand.Rand
@@ -71,6 +75,10 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 		sizes = append(sizes, len(l.W), len(l.B))
 	}
 	t.opt = NewAdam(cfg.LearningRate, sizes)
+	var err error
+	if t.monitor, err = newQualityMonitor(eval, train, cfg.IsTriplet()); err != nil {
+		return nil, err
+	}
 	if cfg.TripletsFile != "" {
 		ts, err := readTripletsFile(cfg.TripletsFile, train.Len())
 		if err != nil {
@@ -149,7 +157,11 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		t.sum = addTerms(t.sum, terms, 1)
 		t.stepsDone++
 		if rec != nil {
-			if err := rec.Record(Event{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: s + 1, Steps: steps, Terms: terms}); err != nil {
+			e := Event{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: s + 1, Steps: steps, Terms: terms}
+			if every, global := t.cfg.SnapshotEvery, t.epoch*steps+s+1; every > 0 && global%every == 0 && s+1 < steps {
+				e.Snapshot = t.snapshot(global)
+			}
+			if err := rec.Record(e); err != nil {
 				return err
 			}
 		}
@@ -160,7 +172,9 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		return fmt.Errorf("engine: the weights are no longer finite after epoch %d, step %d; lower learning_rate or check the data", t.epoch+1, steps)
 	}
 	mean := addTerms(Terms{}, t.sum, 1/float64(steps))
-	m := t.eval.Epoch(t.params)
+	snap := t.snapshot((t.epoch + 1) * steps)
+	snap.EpochEnd = true
+	m := t.eval.epoch(snap.Params, snap.Mu)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
 	if name, v := firstNonFinite(named{"-ELBO", m.TestNELBO}, named{"reconstruction BCE", m.TestBCE}, named{"KL", m.TestKL}); name != "" {
 		return fmt.Errorf("engine: the test %s is %g after epoch %d; lower learning_rate or check the data", name, v, t.epoch+1)
@@ -170,9 +184,17 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 	t.epoch++
 	t.order, t.stepsDone, t.sum = nil, 0, Terms{}
 	if rec != nil {
-		return rec.Record(Event{EpochDone: true, Epoch: t.epoch, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m, Params: t.params.Clone()})
+		return rec.Record(Event{EpochDone: true, Epoch: t.epoch, Epochs: t.cfg.Epochs, Step: steps, Steps: steps, Terms: mean, Metrics: &m, Params: snap.Params, Snapshot: snap})
 	}
 	return nil
+}
+
+// snapshot copies the weights at a global step and measures the test posterior's quality.
+func (t *Trainer) snapshot(global int) *Snapshot {
+	s := t.monitor.snapshot(t.params.Clone(), t.triplets, t.cfg.Margin)
+	s.Step = global
+	s.Epoch = t.epoch + 1
+	return s
 }
 
 // step runs one optimisation step on the examples batch (triplet or image indices).

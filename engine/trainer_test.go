@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/tvae/tvae/internal/datatest"
@@ -11,13 +12,19 @@ import (
 // countingRecorder counts events and can stop training after a number of steps.
 type countingRecorder struct {
 	steps, epochs, stopAfter int
+	snapshots                []*Snapshot
+	metrics                  []EpochMetrics
 }
 
 var errStop = errors.New("stop")
 
 func (r *countingRecorder) Record(e Event) error {
+	if e.Snapshot != nil {
+		r.snapshots = append(r.snapshots, e.Snapshot)
+	}
 	if e.EpochDone {
 		r.epochs++
+		r.metrics = append(r.metrics, *e.Metrics)
 		return nil
 	}
 	r.steps++
@@ -35,7 +42,7 @@ func TestShortTrainingRaisesTripletAccuracy(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
-	cfg.Epochs, cfg.TrainSubset, cfg.TripletsPerClass = 1, 5000, 300
+	cfg.Epochs, cfg.TrainSubset, cfg.TripletsPerClass, cfg.SnapshotEvery = 1, 5000, 300, 10
 	tr, err := NewTrainer(cfg, train, eval)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +61,29 @@ func TestShortTrainingRaisesTripletAccuracy(t *testing.T) {
 	}
 	if want := (3000 + 127) / 128; rec.steps != want || rec.epochs != 1 {
 		t.Fatalf("recorded %d steps and %d epochs, want %d and 1", rec.steps, rec.epochs, want)
+	}
+	// Snapshots every 10 steps and at the epoch's end (step 24), each with
+	// the whole test posterior; the last one is the weights the epoch's
+	// metrics were measured on.
+	var steps []int
+	for _, s := range rec.snapshots {
+		steps = append(steps, s.Step)
+		if s.Mu.N != test.Len() || s.LogVar.N != test.Len() || s.Mu.Dim != cfg.Latent {
+			t.Fatalf("snapshot at step %d holds %d×%d means, want %d×%d", s.Step, s.Mu.N, s.Mu.Dim, test.Len(), cfg.Latent)
+		}
+	}
+	if fmt.Sprint(steps) != "[10 20 24]" || !rec.snapshots[2].EpochEnd || rec.snapshots[1].EpochEnd {
+		t.Fatalf("snapshots at steps %v (epoch ends %v), want [10 20 24] with only 24 an epoch end", steps, rec.snapshots[2].EpochEnd)
+	}
+	last := rec.snapshots[2]
+	if last.Quality.TripletAccuracy != rec.metrics[0].TripletAccuracy || last.Quality.TripletAccuracy != after {
+		t.Fatalf("epoch-end snapshot triplet accuracy %v, epoch metrics %v, final weights %v: want one figure",
+			last.Quality.TripletAccuracy, rec.metrics[0].TripletAccuracy, after)
+	}
+	first := rec.snapshots[0].Quality
+	t.Logf("quality at step 10: %+v; at step 24: %+v", first, last.Quality)
+	if last.Quality.MarginViolations >= first.MarginViolations || last.Quality.KNNAccuracy < 0.5 {
+		t.Fatalf("latent quality did not improve over the epoch: step 10 %+v, step 24 %+v", first, last.Quality)
 	}
 }
 
