@@ -9,8 +9,9 @@ import (
 
 // The settings of LatentQuality, cheap enough to measure many times an epoch.
 const (
-	// QualityQueries is how many test images (the first ones) vote in the
-	// k-NN accuracy; the rest of the test split are their references.
+	// QualityQueries is how many test images (the first ones, at most half
+	// the split) vote in the k-NN accuracy; the rest of the test split are
+	// their references.
 	QualityQueries = 1000
 	// QualityK is k of that vote.
 	QualityK = 5
@@ -135,7 +136,7 @@ func (m *qualityMonitor) snapshot(p *Params, trained []Triplet, margin float64) 
 	trainMu := Embed(p, m.train.Subset(rows))
 	return &Snapshot{Params: p, Mu: mu, LogVar: logVar, Quality: LatentQuality{
 		TripletAccuracy:  TripletAccuracy(mu, m.eval.Triplets),
-		KNNAccuracy:      HeldOutKNNAccuracy(mu, m.eval.Test.Labels, QualityQueries, QualityK),
+		KNNAccuracy:      HeldOutKNNAccuracy(mu, m.eval.Test.Labels, min(QualityQueries, mu.N/2), QualityK),
 		MarginViolations: MarginViolations(trainMu, local, margin),
 	}}
 }

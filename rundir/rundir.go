@@ -6,6 +6,8 @@
 //	results.json       the final figures (Results)
 //	test_triplets.csv  the evaluation triplets the figures were measured on
 //	checkpoint.bin     the trainer's state at the last epoch end (engine.Checkpoint), for Resume
+//	snapshots.jsonl    one SnapshotInfo per snapshot of the latent state (engine.Snapshot)
+//	snapshots/         the weights of each snapshot, step-NNNNNNN.bin, for the explorer's replay
 //
 // Every file but metrics.jsonl is written atomically, so a crash never leaves
 // a half-written one behind.
@@ -91,7 +93,12 @@ func (d Dir) AppendMetrics(m engine.EpochMetrics) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(d.Path(MetricsFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	return appendLine(d.Path(MetricsFile), line)
+}
+
+// appendLine adds line and a newline to the end of file, creating it.
+func appendLine(file string, line []byte) error {
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("rundir: %v", err)
 	}

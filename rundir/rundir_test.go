@@ -77,3 +77,38 @@ func TestRunFolderErrorsAreOneLine(t *testing.T) {
 		}
 	}
 }
+
+// Snapshots come back in order of step with their weights; a step written
+// twice (a resume after a crash) keeps its last line.
+func TestSnapshotsRoundTrip(t *testing.T) {
+	d, err := Create(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadSnapshots(string(d)); err != nil || got != nil {
+		t.Fatalf("no snapshots yet: ReadSnapshots = %v, %v; want none", got, err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	params := map[int]*engine.Params{}
+	for i, step := range []int{20, 10, 20} {
+		p := engine.NewParams(8, []int{3}, 2, rng)
+		params[step] = p
+		s := &engine.Snapshot{Step: step, Epoch: 1, EpochEnd: step == 20, Params: p, Quality: engine.LatentQuality{TripletAccuracy: float64(i) / 10}}
+		if err := d.WriteSnapshot(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadSnapshots(string(d))
+	want := []SnapshotInfo{{Step: 10, Epoch: 1, Quality: engine.LatentQuality{TripletAccuracy: 0.1}}, {Step: 20, Epoch: 1, EpochEnd: true, Quality: engine.LatentQuality{TripletAccuracy: 0.2}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("ReadSnapshots = %+v, %v; want %+v", got, err, want)
+	}
+	for step, p := range params {
+		if got, err := ReadSnapshotParams(string(d), step); err != nil || !reflect.DeepEqual(got, p) {
+			t.Fatalf("step %d: weights changed on the way through the folder (%v)", step, err)
+		}
+	}
+	if _, err := ReadSnapshotParams(string(d), 30); err == nil || !strings.Contains(err.Error(), "no snapshot at step 30") {
+		t.Fatalf("missing snapshot: %v", err)
+	}
+}

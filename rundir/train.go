@@ -176,6 +176,11 @@ type checkpoint struct {
 }
 
 func (c checkpoint) Record(e engine.Event) error {
+	if e.Snapshot != nil {
+		if err := c.dir.WriteSnapshot(e.Snapshot); err != nil {
+			return err
+		}
+	}
 	if e.EpochDone {
 		if err := c.dir.WriteParams(e.Params); err != nil {
 			return err

@@ -1,0 +1,103 @@
+package rundir
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/tvae/tvae/engine"
+)
+
+// Snapshot files: the index (one SnapshotInfo per line, appended) and a
+// folder of weights, one file per snapshot.
+const (
+	SnapshotIndexFile = "snapshots.jsonl"
+	SnapshotsFolder   = "snapshots"
+)
+
+// SnapshotInfo is one line of snapshots.jsonl: the step a snapshot was taken
+// at and its latent quality. Its weights are in snapshots/step-NNNNNNN.bin;
+// the test posterior is not stored, since encoding the test split with those
+// weights gives it back exactly.
+type SnapshotInfo struct {
+	Step     int                  `json:"step"`
+	Epoch    int                  `json:"epoch"`
+	EpochEnd bool                 `json:"epoch_end"`
+	Quality  engine.LatentQuality `json:"quality"`
+}
+
+// Info is the index line of s.
+func Info(s *engine.Snapshot) SnapshotInfo {
+	return SnapshotInfo{Step: s.Step, Epoch: s.Epoch, EpochEnd: s.EpochEnd, Quality: s.Quality}
+}
+
+func (d Dir) snapshotPath(step int) string {
+	return d.Path(fmt.Sprintf("%s/step-%07d.bin", SnapshotsFolder, step))
+}
+
+// WriteSnapshot saves a snapshot's weights, atomically, then adds its line to
+// the index, so that every indexed snapshot has its weights.
+func (d Dir) WriteSnapshot(s *engine.Snapshot) error {
+	if err := os.MkdirAll(d.Path(SnapshotsFolder), 0o755); err != nil {
+		return fmt.Errorf("rundir: %v", err)
+	}
+	b, err := s.Params.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(d.snapshotPath(s.Step), b); err != nil {
+		return err
+	}
+	line, err := json.Marshal(Info(s))
+	if err != nil {
+		return fmt.Errorf("rundir: snapshot at step %d: %v", s.Step, err)
+	}
+	return appendLine(d.Path(SnapshotIndexFile), line)
+}
+
+// ReadSnapshots returns a run's snapshot index in order of step; a run
+// without snapshots has none. A step recorded twice (training resumed from
+// an earlier checkpoint after a crash) keeps its last line.
+func ReadSnapshots(path string) ([]SnapshotInfo, error) {
+	file := Dir(path).Path(SnapshotIndexFile)
+	b, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rundir: cannot read %s: %v", file, unwrapPath(err))
+	}
+	byStep := map[int]SnapshotInfo{}
+	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var s SnapshotInfo
+		if err := json.Unmarshal(line, &s); err != nil {
+			return nil, fmt.Errorf("rundir: %s line %d: %v", file, i+1, err)
+		}
+		byStep[s.Step] = s
+	}
+	out := make([]SnapshotInfo, 0, len(byStep))
+	for _, s := range byStep {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b SnapshotInfo) int { return a.Step - b.Step })
+	return out, nil
+}
+
+// ReadSnapshotParams reads the weights of the snapshot at step.
+func ReadSnapshotParams(path string, step int) (*engine.Params, error) {
+	file := Dir(path).snapshotPath(step)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: no snapshot at step %d: %v", step, unwrapPath(err))
+	}
+	p, err := engine.UnmarshalParams(b)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %s: %v", file, err)
+	}
+	return p, nil
+}
