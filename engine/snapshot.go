@@ -38,8 +38,9 @@ type LatentQuality struct {
 // the posterior of every test image, N(μ, diag exp(LogVar)). It is immutable
 // once made.
 type Snapshot struct {
-	// Step counts optimisation steps since the start of training, across epochs.
-	Step int
+	// Step counts optimisation steps since the start of training, across
+	// epochs, of which there are EpochSteps per epoch.
+	Step, EpochSteps int
 	// Epoch is the epoch the step belongs to (1-based); EpochEnd is set for
 	// its last step, after which the epoch's metrics were measured.
 	Epoch    int

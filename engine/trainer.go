@@ -159,7 +159,7 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		if rec != nil {
 			e := Event{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: s + 1, Steps: steps, Terms: terms}
 			if every, global := t.cfg.SnapshotEvery, t.epoch*steps+s+1; every > 0 && global%every == 0 && s+1 < steps {
-				e.Snapshot = t.snapshot(global)
+				e.Snapshot = t.snapshot(global, steps)
 			}
 			if err := rec.Record(e); err != nil {
 				return err
@@ -172,7 +172,7 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		return fmt.Errorf("engine: the weights are no longer finite after epoch %d, step %d; lower learning_rate or check the data", t.epoch+1, steps)
 	}
 	mean := addTerms(Terms{}, t.sum, 1/float64(steps))
-	snap := t.snapshot((t.epoch + 1) * steps)
+	snap := t.snapshot((t.epoch+1)*steps, steps)
 	snap.EpochEnd = true
 	m := t.eval.epoch(snap.Params, snap.Mu)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
@@ -190,9 +190,9 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 }
 
 // snapshot copies the weights at a global step and measures the test posterior's quality.
-func (t *Trainer) snapshot(global int) *Snapshot {
+func (t *Trainer) snapshot(global, epochSteps int) *Snapshot {
 	s := t.monitor.snapshot(t.params.Clone(), t.triplets, t.cfg.Margin)
-	s.Step = global
+	s.Step, s.EpochSteps = global, epochSteps
 	s.Epoch = t.epoch + 1
 	return s
 }

@@ -79,7 +79,7 @@ func (m *Manager) Start(cfg engine.Config) (*Run, error) {
 	defer m.mu.Unlock()
 	id := m.newID(rundir.ModelName(cfg))
 	ctx, cancel := context.WithCancel(m.ctx)
-	r := newRun(id, filepath.Join(m.runsDir, id), cfg, cfg.TrainingSet(train), test, Running, m.pub)
+	r := newRun(id, filepath.Join(m.runsDir, id), cfg, cfg.TrainingSet(train), test, nil, Running, m.pub)
 	r.cancel = cancel
 	m.runs = append(m.runs, r)
 	m.wg.Add(1)
@@ -167,8 +167,12 @@ func (m *Manager) open(path, id string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	snapshots, err := rundir.ReadSnapshots(path)
+	if err != nil {
+		return nil, err
+	}
 	abs, _ := filepath.Abs(path)
-	r := newRun(id, abs, cfg, cfg.TrainingSet(train), test, state, m.pub)
+	r := newRun(id, abs, cfg, cfg.TrainingSet(train), test, snapshots, state, m.pub)
 	if state == Saved || len(history) > 0 { // weights are saved from the first epoch's end
 		saved, err := rundir.Open(path)
 		if err != nil {

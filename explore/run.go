@@ -34,6 +34,8 @@ type Run struct {
 	Config engine.Config
 	Train  *data.Dataset // the images it trains on (a subset when Config.TrainSubset is set)
 	Test   *data.Dataset
+	// Replay holds the snapshots of the latent state taken during training.
+	Replay *Replay
 
 	pub Publisher
 
@@ -52,8 +54,8 @@ type Run struct {
 	building chan struct{} // non-nil while a view is built; closed when done
 }
 
-func newRun(id, dir string, cfg engine.Config, train, test *data.Dataset, s State, pub Publisher) *Run {
-	return &Run{ID: id, Dir: dir, Config: cfg, Train: train, Test: test, state: s, pub: pub}
+func newRun(id, dir string, cfg engine.Config, train, test *data.Dataset, snapshots []rundir.SnapshotInfo, s State, pub Publisher) *Run {
+	return &Run{ID: id, Dir: dir, Config: cfg, Train: train, Test: test, Replay: newReplay(dir, train, test, snapshots), state: s, pub: pub}
 }
 
 // Status is a consistent copy of a run's progress.

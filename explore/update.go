@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tvae/tvae/engine"
+	"github.com/tvae/tvae/rundir"
 )
 
 // UpdateKind says which fields of an Update are set.
@@ -12,9 +13,10 @@ type UpdateKind string
 
 // The kinds of update.
 const (
-	StepUpdate  UpdateKind = "step"  // Epoch, Epochs, Step, Steps, Terms
-	EpochUpdate UpdateKind = "epoch" // Epoch, Epochs, Terms (epoch means), Metrics
-	StateUpdate UpdateKind = "state" // Epoch, Epochs, State, Err
+	StepUpdate     UpdateKind = "step"     // Epoch, Epochs, Step, Steps, Terms
+	EpochUpdate    UpdateKind = "epoch"    // Epoch, Epochs, Terms (epoch means), Metrics
+	StateUpdate    UpdateKind = "state"    // Epoch, Epochs, State, Err
+	SnapshotUpdate UpdateKind = "snapshot" // Epoch, Epochs, Snapshot
 )
 
 // Update is one piece of progress of one run.
@@ -26,6 +28,7 @@ type Update struct {
 	Metrics                    *engine.EpochMetrics
 	State                      State
 	Err                        string
+	Snapshot                   *rundir.SnapshotInfo
 }
 
 // StepInterval is the least time between two step updates of a run: loss
@@ -43,6 +46,11 @@ type recorder struct {
 
 func (rc *recorder) Record(e engine.Event) error {
 	u := Update{Run: rc.run.ID, Epoch: e.Epoch, Epochs: e.Epochs, Step: e.Step, Steps: e.Steps, Terms: e.Terms}
+	if e.Snapshot != nil {
+		rc.run.Replay.add(e.Snapshot)
+		info := rundir.Info(e.Snapshot)
+		rc.pub.Publish(Update{Kind: SnapshotUpdate, Run: rc.run.ID, Epoch: e.Epoch, Epochs: e.Epochs, Snapshot: &info})
+	}
 	switch {
 	case e.EpochDone:
 		rc.run.epochDone(*e.Metrics, e.Params)

@@ -24,7 +24,7 @@ func tinyDataset(n int) *data.Dataset {
 // previous one; once built, the new one.
 func TestViewServesThePreviousEpochWhileBuilding(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	r := newRun("r", t.TempDir(), engine.DefaultConfig(), tinyDataset(30), tinyDataset(20), Running, discard{})
+	r := newRun("r", t.TempDir(), engine.DefaultConfig(), tinyDataset(30), tinyDataset(20), nil, Running, discard{})
 	if _, err := r.View(); err != ErrNoView {
 		t.Fatalf("View before any epoch: %v, want ErrNoView", err)
 	}

@@ -22,15 +22,16 @@ const (
 // the test posterior is not stored, since encoding the test split with those
 // weights gives it back exactly.
 type SnapshotInfo struct {
-	Step     int                  `json:"step"`
-	Epoch    int                  `json:"epoch"`
-	EpochEnd bool                 `json:"epoch_end"`
-	Quality  engine.LatentQuality `json:"quality"`
+	Step       int                  `json:"step"`
+	EpochSteps int                  `json:"epoch_steps"`
+	Epoch      int                  `json:"epoch"`
+	EpochEnd   bool                 `json:"epoch_end"`
+	Quality    engine.LatentQuality `json:"quality"`
 }
 
 // Info is the index line of s.
 func Info(s *engine.Snapshot) SnapshotInfo {
-	return SnapshotInfo{Step: s.Step, Epoch: s.Epoch, EpochEnd: s.EpochEnd, Quality: s.Quality}
+	return SnapshotInfo{Step: s.Step, EpochSteps: s.EpochSteps, Epoch: s.Epoch, EpochEnd: s.EpochEnd, Quality: s.Quality}
 }
 
 func (d Dir) snapshotPath(step int) string {
