@@ -135,6 +135,12 @@ func (rp *Replay) keep(f *Frame) {
 	}
 }
 
+// Has reports whether there is a snapshot at step.
+func (rp *Replay) Has(step int) bool {
+	_, err := rp.info(step)
+	return err == nil
+}
+
 // info returns the index entry of step.
 func (rp *Replay) info(step int) (rundir.SnapshotInfo, error) {
 	rp.mu.Lock()

@@ -34,6 +34,16 @@ const highlightName = "query"
 // pixels (6×5 inches at 192 DPI), and the Frame for mapping clicks. With no
 // points the PNG says "no data yet" and the Frame has no points.
 func LatentMap(title string, points [][2]float64, labels []uint8, classNames []string, highlight int) ([]byte, Frame, error) {
+	return CaptionedLatentMap(title, nil, points, labels, classNames, highlight)
+}
+
+// captionLine is the height of one caption line under a CaptionedLatentMap.
+const captionLine = vg.Length(9)
+
+// CaptionedLatentMap is LatentMap with lines of small text under the figure,
+// such as where the picture comes from; the figure grows by captionLine per
+// line, so the map itself keeps its size.
+func CaptionedLatentMap(title string, caption []string, points [][2]float64, labels []uint8, classNames []string, highlight int) ([]byte, Frame, error) {
 	if err := checkMap(points, labels, classNames, highlight); err != nil {
 		return nil, Frame{}, err
 	}
@@ -72,8 +82,15 @@ func LatentMap(title string, points [][2]float64, labels []uint8, classNames []s
 		fitAxes(p)
 	}
 	var frame Frame
-	img, err := encode(mapWidth, mapHeight, func(c draw.Canvas) {
+	height := mapHeight + captionLine*vg.Length(len(caption))
+	img, err := encode(mapWidth, height, func(c draw.Canvas) {
 		c = inset(c)
+		sty := textStyle(6.5)
+		sty.XAlign = draw.XLeft
+		for i, line := range caption {
+			c.FillText(sty, vg.Point{X: c.Min.X, Y: c.Min.Y + captionLine*vg.Length(len(caption)-1-i)}, line)
+		}
+		c = draw.Crop(c, 0, 0, captionLine*vg.Length(len(caption)), 0)
 		width := legend.Rectangle(c).Size().X
 		if width > 0 {
 			width += legendGap
@@ -85,7 +102,7 @@ func LatentMap(title string, points [][2]float64, labels []uint8, classNames []s
 			Min: vg.Point{X: area.Max.X + legendGap, Y: dc.Min.Y},
 			Max: vg.Point{X: c.Max.X, Y: dc.Max.Y},
 		}})
-		frame = newFrame(p, dc, dots(mapWidth), dots(mapHeight), points)
+		frame = newFrame(p, dc, dots(mapWidth), dots(height), points)
 	})
 	if err != nil {
 		return nil, Frame{}, err

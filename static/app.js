@@ -34,6 +34,18 @@
     },
   ];
 
+  // The latent quality measured at each snapshot, all shares in [0, 1].
+  const QUALITY_PANELS = [
+    {
+      title: "Latent quality at each snapshot",
+      terms: [
+        { key: "triplet_accuracy", label: "triplet acc.", color: "#1d4ed8" },
+        { key: "knn_accuracy", label: "5-NN acc.", color: "#047857" },
+        { key: "margin_violations", label: "margin violated", color: "#c2410c" },
+      ],
+    },
+  ];
+
   const AXIS = "#9ca3af";
   const GRID = "#e5e7eb";
   const TEXT = "#374151";
@@ -114,8 +126,20 @@
   // are batched into animation frames; while the run trains, a pulsing dot
   // marks the newest point of each panel.
   class LossChart {
-    constructor(canvas) {
+    // panels lists the chart's panels (PANELS for the loss); onPick, if
+    // given, receives the epoch position of a click on the chart.
+    constructor(canvas, panels, waiting, onPick) {
       this.canvas = canvas;
+      this.panels = panels;
+      this.waiting = waiting;
+      this.xScale = null; // how the last frame mapped epochs to pixels
+      if (onPick) {
+        canvas.addEventListener("click", (e) => {
+          const m = this.xScale;
+          if (!m || e.offsetX < m.x || e.offsetX > m.x + m.w) return;
+          onPick(m.xMin + ((e.offsetX - m.x) / m.w) * (m.xMax - m.xMin));
+        });
+      }
       this.ctx = canvas.getContext("2d");
       this.points = []; // {x, terms}, sorted by x
       this.seen = new Set(); // "epoch:step" of the points already held
@@ -232,22 +256,24 @@
       const gap = 36;
       const top = 8;
       const bottom = 40;
-      const panelH = (h - top - bottom - gap) / 2;
-      PANELS.forEach((panel, i) => {
+      const n = this.panels.length;
+      const panelH = (h - top - bottom - gap * (n - 1)) / n;
+      this.panels.forEach((panel, i) => {
         const area = {
           x: left,
           y: top + i * (panelH + gap) + 22,
           w: Math.max(10, w - left - right),
           h: Math.max(10, panelH - 22),
         };
-        this.drawPanel(panel, area, xMin, xMax, i === PANELS.length - 1);
+        this.xScale = { x: area.x, w: area.w, xMin: xMin, xMax: xMax };
+        this.drawPanel(panel, area, xMin, xMax, i === n - 1);
       });
 
       if (pts.length === 0) {
         ctx.fillStyle = TEXT;
         ctx.textAlign = "center";
         ctx.textBaseline = "middle";
-        ctx.fillText("Waiting for the first training steps…", w / 2, h / 2);
+        ctx.fillText(this.waiting, w / 2, h / 2);
       }
     }
 
@@ -383,12 +409,376 @@
     }
   }
 
+  // The class colours of the server's plots (plots/palette.go).
+  const CLASS_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+
+  // PICK_RADIUS is how near, in CSS pixels, a click must be to pick a point;
+  // farther clicks decode the empty space instead.
+  const PICK_RADIUS = 5;
+
+  // ReplayMap draws the run's latent map at one snapshot on a canvas and
+  // keeps the view (step, basis, points, selection, k) in the card's
+  // controls, its export links and the page's URL. Maps come from map.bin
+  // (see web/replay.go) and are kept per view, so replaying is instant the
+  // second time. Once a frame is drawn, the canvas carries data-drawn (the
+  // view drawn) and data-frame-ms (the time the drawing took).
+  class ReplayMap {
+    constructor(section) {
+      this.section = section;
+      this.base = section.dataset.base;
+      const d = section.dataset;
+      this.state = { step: Number(d.step), basis: Number(d.basis), points: d.points || "test", select: Number(d.select), k: Number(d.k) || 10 };
+      this.canvas = byTestId("map-canvas", section);
+      this.ctx = this.canvas.getContext("2d");
+      this.slider = byTestId("step-slider", section);
+      this.label = byTestId("step-label", section);
+      this.basisSelect = byTestId("basis-select", section);
+      this.pointsSelect = byTestId("points-select", section);
+      this.sigma = byTestId("sigma-toggle", section);
+      this.play = byTestId("play", section);
+      this.steps = []; // {step, epoch, x}, in order of step
+      this.maps = new Map(); // view key -> Promise of a decoded map
+      this.current = null; // the map drawn
+      this.previousPick = -1; // the point picked before the selection, for interpolation
+      this.frame = 0;
+      this.timer = 0;
+      this.slider.addEventListener("input", () => this.goTo(this.steps[Number(this.slider.value)], false));
+      this.basisSelect.addEventListener("change", () => this.set({ basis: Number(this.basisSelect.value) }));
+      this.pointsSelect.addEventListener("change", () => this.set({ points: this.pointsSelect.value, select: -1 }));
+      this.sigma.addEventListener("change", () => this.schedule());
+      this.play.addEventListener("click", () => this.togglePlay());
+      this.canvas.addEventListener("click", (e) => this.onClick(e));
+      section.addEventListener("click", (e) => {
+        const a = e.target instanceof Element && e.target.closest("a.map-point");
+        if (!a || !plainClick(e)) return;
+        e.preventDefault();
+        this.pick(Number(a.dataset.point));
+      });
+      if (window.ResizeObserver) new ResizeObserver(() => this.schedule()).observe(this.canvas);
+    }
+
+    // load reads the run's snapshots, shows the view and returns the
+    // snapshots as snapshot events, for the quality curves.
+    async load() {
+      let snaps = [];
+      try {
+        const res = await fetch(this.base + "/replay", { credentials: "same-origin" });
+        if (res.ok) snaps = (await res.json()).snapshots || [];
+      } catch (_) {
+        snaps = [];
+      }
+      const run = this.section.closest("[data-run]").dataset.run;
+      const events = snaps.map((s) => ({ run: run, step: s.step, epoch: s.epoch, x: s.epoch_steps > 0 ? s.step / s.epoch_steps : s.epoch, quality: s.quality }));
+      events.forEach((ev) => this.addStep(ev, true));
+      this.show();
+      if (this.state.select >= 0) this.loadComparison();
+      return events;
+    }
+
+    // addStep adds a snapshot to the slider; a viewer at the newest step
+    // follows training to the new one.
+    addStep(ev, loading) {
+      if (this.steps.some((s) => s.step === ev.step)) return;
+      const following = !loading && this.steps.length > 0 && this.state.step === this.steps[this.steps.length - 1].step;
+      this.steps.push({ step: ev.step, epoch: ev.epoch, x: ev.x });
+      this.steps.sort((a, b) => a.step - b.step);
+      this.slider.max = String(this.steps.length - 1);
+      if (!Array.from(this.basisSelect.options).some((o) => Number(o.value) === ev.step)) {
+        const o = document.createElement("option");
+        o.value = String(ev.step);
+        o.textContent = stepText(ev);
+        this.basisSelect.appendChild(o);
+      }
+      if (following) this.set({ step: ev.step });
+      else this.syncControls();
+    }
+
+    // showEpochPosition shows the snapshot nearest to an epoch position, as
+    // clicked on a curve.
+    showEpochPosition(x) {
+      let best = null;
+      for (const s of this.steps) {
+        if (!best || Math.abs(s.x - x) < Math.abs(best.x - x)) best = s;
+      }
+      if (best) this.goTo(best, true);
+    }
+
+    goTo(s, scroll) {
+      if (!s) return;
+      this.set({ step: s.step });
+      if (scroll && this.section.scrollIntoView) this.section.scrollIntoView({ block: "nearest" });
+    }
+
+    togglePlay() {
+      if (this.timer) {
+        clearInterval(this.timer);
+        this.timer = 0;
+        this.play.textContent = "Play";
+        return;
+      }
+      this.play.textContent = "Pause";
+      let i = this.steps.findIndex((s) => s.step === this.state.step);
+      if (i < 0 || i >= this.steps.length - 1) i = -1;
+      this.timer = setInterval(() => {
+        i++;
+        if (i >= this.steps.length) return this.togglePlay();
+        this.set({ step: this.steps[i].step });
+      }, 700);
+    }
+
+    set(change) {
+      Object.assign(this.state, change);
+      this.syncControls();
+      this.show();
+      if ("select" in change || "points" in change || "basis" in change || "step" in change) this.loadComparison();
+    }
+
+    // query is the view as the server reads it, keys in the server's order.
+    query() {
+      const q = new URLSearchParams();
+      q.set("basis", String(this.state.basis));
+      q.set("k", String(this.state.k));
+      q.set("points", this.state.points);
+      q.set("run", this.section.closest("[data-run]").dataset.run);
+      q.set("select", String(this.state.select));
+      q.set("step", String(this.state.step));
+      return q.toString();
+    }
+
+    syncControls() {
+      const i = this.steps.findIndex((s) => s.step === this.state.step);
+      if (i >= 0) {
+        this.slider.value = String(i);
+        this.label.textContent = stepText(this.steps[i]);
+      }
+      this.basisSelect.value = String(this.state.basis);
+      this.pointsSelect.value = this.state.points;
+      const q = this.query();
+      const links = { "export-png": "/export.png", "export-csv": "/export.csv", "export-json": "/view.json" };
+      for (const id in links) {
+        const a = byTestId(id, this.section);
+        if (a) a.href = this.base + links[id] + "?" + q;
+      }
+      const link = byTestId("view-link", this.section);
+      if (link) link.href = "/?" + q;
+      if (window.history && window.history.replaceState) window.history.replaceState(null, "", "/?" + q);
+    }
+
+    // fetchMap returns the decoded map of a view, fetched once.
+    fetchMap(step, basis, points) {
+      const key = step + ":" + basis + ":" + points;
+      if (!this.maps.has(key)) {
+        const url = this.base + "/map.bin?step=" + step + "&basis=" + basis + "&points=" + points;
+        const p = fetch(url, { credentials: "same-origin" }).then(async (res) => {
+          if (!res.ok) throw new Error(errorText(res, await res.text()));
+          return decodeMap(await res.arrayBuffer(), key);
+        });
+        p.catch(() => this.maps.delete(key)); // try again next time
+        this.maps.set(key, p);
+      }
+      return this.maps.get(key);
+    }
+
+    async show() {
+      const s = this.state;
+      try {
+        const m = await this.fetchMap(s.step, s.basis, s.points);
+        if (s.step !== this.state.step || s.basis !== this.state.basis || s.points !== this.state.points) return; // superseded
+        this.current = m;
+        this.schedule();
+      } catch (err) {
+        this.canvas.dataset.error = err.message;
+        this.showMessage(err.message);
+      }
+    }
+
+    showMessage(text) {
+      const out = byTestId("map-neighbours", this.section);
+      if (out) showError(out, text);
+    }
+
+    schedule() {
+      if (this.frame) return;
+      this.frame = window.requestAnimationFrame(() => {
+        this.frame = 0;
+        this.draw();
+      });
+    }
+
+    // layout fits the map's bounds in the canvas with one scale for both
+    // axes, so that distances on the screen are distances on the map.
+    layout(w, h) {
+      const m = this.current;
+      const pad = 12;
+      const sx = (w - 2 * pad) / Math.max(1e-9, m.maxX - m.minX);
+      const sy = (h - 2 * pad) / Math.max(1e-9, m.maxY - m.minY);
+      const scale = Math.min(sx, sy);
+      const ox = (w - scale * (m.maxX - m.minX)) / 2;
+      const oy = (h - scale * (m.maxY - m.minY)) / 2;
+      return {
+        toScreen: (x, y) => [ox + (x - m.minX) * scale, h - oy - (y - m.minY) * scale],
+        toMap: (px, py) => [m.minX + (px - ox) / scale, m.minY + (h - oy - py) / scale],
+        scale: scale,
+      };
+    }
+
+    draw() {
+      const m = this.current;
+      if (!m) return;
+      const t0 = performance.now();
+      const dpr = window.devicePixelRatio || 1;
+      const c = this.canvas;
+      const w = c.clientWidth || c.width;
+      const h = c.clientHeight || c.height;
+      if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+        c.width = Math.round(w * dpr);
+        c.height = Math.round(h * dpr);
+      }
+      const ctx = this.ctx;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+      const L = this.layout(w, h);
+      this.screen = new Float32Array(2 * m.n);
+      for (let i = 0; i < m.n; i++) {
+        const [x, y] = L.toScreen(m.xys[3 * i], m.xys[3 * i + 1]);
+        this.screen[2 * i] = x;
+        this.screen[2 * i + 1] = y;
+      }
+      // One path per class: a few fills instead of one per point.
+      const bySigma = this.sigma.checked;
+      ctx.globalAlpha = bySigma ? 0.25 : 0.8;
+      for (let label = 0; label < CLASS_COLOURS.length; label++) {
+        ctx.fillStyle = CLASS_COLOURS[label];
+        ctx.beginPath();
+        for (let i = 0; i < m.n; i++) {
+          if (m.labels[i] !== label) continue;
+          const x = this.screen[2 * i];
+          const y = this.screen[2 * i + 1];
+          if (bySigma) {
+            const r = Math.max(1, Math.min(40, m.xys[3 * i + 2] * L.scale));
+            ctx.moveTo(x + r, y);
+            ctx.arc(x, y, r, 0, 2 * Math.PI);
+          } else {
+            ctx.rect(x - 1, y - 1, 2, 2);
+          }
+        }
+        ctx.fill();
+      }
+      ctx.globalAlpha = 1;
+      const sel = this.state.select;
+      if (sel >= 0 && sel < m.n) {
+        const x = this.screen[2 * sel];
+        const y = this.screen[2 * sel + 1];
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = "#111827";
+        ctx.beginPath();
+        ctx.arc(x, y, 7, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+      c.dataset.frameMs = (performance.now() - t0).toFixed(1);
+      c.dataset.points = String(m.n);
+      c.dataset.drawn = this.state.step + ":" + this.state.basis + ":" + this.state.points + ":" + (bySigma ? "sigma" : "points");
+    }
+
+    // nearest is the point drawn nearest to a screen position, within PICK_RADIUS.
+    nearest(px, py) {
+      let best = -1;
+      let bestD = PICK_RADIUS * PICK_RADIUS;
+      const s = this.screen;
+      for (let i = 0; s && i < s.length / 2; i++) {
+        const dx = s[2 * i] - px;
+        const dy = s[2 * i + 1] - py;
+        const d = dx * dx + dy * dy;
+        if (d <= bestD) {
+          bestD = d;
+          best = i;
+        }
+      }
+      return best;
+    }
+
+    onClick(e) {
+      if (!this.current || !plainClick(e)) return;
+      const i = this.nearest(e.offsetX, e.offsetY);
+      if (i >= 0) {
+        this.pick(i);
+        return;
+      }
+      const w = this.canvas.clientWidth || this.canvas.width;
+      const h = this.canvas.clientHeight || this.canvas.height;
+      const [x, y] = this.layout(w, h).toMap(e.offsetX, e.offsetY);
+      this.decode(x, y);
+    }
+
+    pick(i) {
+      if (i !== this.state.select && this.state.select >= 0) this.previousPick = this.state.select;
+      this.set({ select: i });
+      this.schedule();
+      if (this.previousPick >= 0 && this.previousPick !== i) this.interpolate(this.previousPick, i);
+    }
+
+    decode(x, y) {
+      const fig = byTestId("decoded", this.section);
+      const img = fig.querySelector("img");
+      img.onload = () => {
+        fig.dataset.x = x.toFixed(4);
+        fig.dataset.y = y.toFixed(4);
+        fig.hidden = false;
+      };
+      img.src = this.base + "/decode.png?" + this.query() + "&x=" + x.toFixed(4) + "&y=" + y.toFixed(4);
+      fig.querySelector("figcaption").textContent = "decoded at (" + x.toFixed(2) + ", " + y.toFixed(2) + "), the other principal components at their mean";
+    }
+
+    interpolate(a, b) {
+      const fig = byTestId("interpolation", this.section);
+      const img = fig.querySelector("img");
+      img.onload = () => {
+        fig.dataset.a = String(a);
+        fig.dataset.b = String(b);
+        fig.hidden = false;
+      };
+      img.src = this.base + "/interpolate.png?" + this.query() + "&a=" + a + "&b=" + b;
+      fig.querySelector("figcaption").textContent = "from the mean of point " + a + " to the mean of point " + b;
+    }
+
+    loadComparison() {
+      const out = byTestId("map-neighbours", this.section);
+      if (!out) return;
+      if (this.state.select < 0) {
+        out.replaceChildren();
+        return;
+      }
+      loadNeighbours(out, this.base + "/compare?" + this.query());
+    }
+  }
+
+  function stepText(s) {
+    return "step " + s.step + ", epoch " + s.epoch;
+  }
+
+  // decodeMap reads map.bin: a header of the point count and the bounds,
+  // then x, y, σ per point (float32), then a label per point (uint8).
+  function decodeMap(buf, key) {
+    const dv = new DataView(buf);
+    const n = dv.getUint32(0, true);
+    const m = { key: key, n: n, minX: dv.getFloat32(4, true), maxX: dv.getFloat32(8, true), minY: dv.getFloat32(12, true), maxY: dv.getFloat32(16, true) };
+    m.xys = new Float32Array(buf.slice(20, 20 + 12 * n));
+    m.labels = new Uint8Array(buf, 20 + 12 * n, n);
+    return m;
+  }
+
   // RunPage keeps the selected run's panel and the list of runs up to date.
   class RunPage {
     constructor(canvas) {
       this.canvas = canvas;
       this.run = canvas.dataset.run;
-      this.chart = new LossChart(canvas);
+      const replay = byTestId("replay");
+      this.map = replay && byTestId("map-canvas", replay) ? new ReplayMap(replay) : null;
+      const jump = this.map ? (x) => this.map.showEpochPosition(x) : null;
+      this.chart = new LossChart(canvas, PANELS, "Waiting for the first training steps…", jump);
+      const q = byTestId("quality-chart");
+      this.quality = q ? new LossChart(q, QUALITY_PANELS, "Waiting for the first snapshot…", jump) : null;
+      if (this.map) this.map.load().then((snaps) => snaps.forEach((s) => this.onSnapshot(s)));
       this.refreshEpoch = 0;
       this.refreshTimer = 0;
       const badge = byTestId("run-state");
@@ -404,6 +794,7 @@
       es.addEventListener("step", (ev) => this.onStep(parse(ev)));
       es.addEventListener("epoch", (ev) => this.onEpoch(parse(ev)));
       es.addEventListener("state", (ev) => this.onState(parse(ev)));
+      es.addEventListener("snapshot", (ev) => this.onSnapshot(parse(ev)));
       es.addEventListener("open", () => (this.canvas.dataset.stream = "open"));
       es.addEventListener("error", () => (this.canvas.dataset.stream = "reconnecting"));
     }
@@ -411,6 +802,14 @@
     onStep(ev) {
       if (!ev || ev.run !== this.run) return;
       this.chart.add(ev);
+    }
+
+    // onSnapshot adds a snapshot's latent quality to its curves and its step
+    // to the replay.
+    onSnapshot(ev) {
+      if (!ev || ev.run !== this.run || !isNum(ev.step) || !ev.quality) return;
+      if (this.quality) this.quality.add({ x: ev.x, epoch: "snapshot", step: ev.step, epochs: ev.epochs, terms: ev.quality });
+      if (this.map) this.map.addStep(ev);
     }
 
     onEpoch(ev) {

@@ -28,3 +28,21 @@ func statusLine(status int) string {
 
 // errorTitle is the title of an error page: "404 Not Found — tvae".
 func errorTitle(status int) string { return statusLine(status) + " — tvae" }
+
+// stepIndex is the slider position of step, the last one when absent.
+func stepIndex(steps []ReplayStep, step int) int {
+	for i, s := range steps {
+		if s.Step == step {
+			return i
+		}
+	}
+	return len(steps) - 1
+}
+
+// stepLabel names step as the slider shows it.
+func stepLabel(steps []ReplayStep, step int) string {
+	if i := stepIndex(steps, step); i >= 0 {
+		return steps[i].Label
+	}
+	return ""
+}

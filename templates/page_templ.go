@@ -481,7 +481,20 @@ func startForm(f StartForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" aria-describedby=\"start-iw-samples-hint\"><p class=\"hint\" id=\"start-iw-samples-hint\">Samples per test image of the importance-weighted bound measured at the end; 0 skips it (it takes about half of the final measurement).</p><p class=\"hint\">Left empty, triplet weight and margin keep the chosen model's values (a VAE has triplet weight 0). Triplets only matter for triplet models.</p><button type=\"submit\" class=\"primary\" data-testid=\"start-button\">Start training</button></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" aria-describedby=\"start-iw-samples-hint\"><p class=\"hint\" id=\"start-iw-samples-hint\">Samples per test image of the importance-weighted bound measured at the end; 0 skips it (it takes about half of the final measurement).</p><label for=\"start-snapshot-every\">Snapshot every (steps)</label> <input id=\"start-snapshot-every\" type=\"number\" name=\"snapshot_every\" min=\"0\" step=\"1\" required value=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var27 string
+		templ_7745c5c3_Var27, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.SnapshotEvery).Resolve(ctx)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 109, Col: 120}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var27)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "\" aria-describedby=\"start-snapshot-every-hint\"><p class=\"hint\" id=\"start-snapshot-every-hint\">How often the latent map is recorded for the replay (each epoch's end always is); 0 records epoch ends only.</p><p class=\"hint\">Left empty, triplet weight and margin keep the chosen model's values (a VAE has triplet weight 0). Triplets only matter for triplet models.</p><button type=\"submit\" class=\"primary\" data-testid=\"start-button\">Start training</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

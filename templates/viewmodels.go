@@ -31,7 +31,7 @@ type StartForm struct {
 	Action                                           string
 	Models                                           []Option // value: built-in config name
 	Epochs, TripletWeight, Margin, Seed, TrainSubset string   // defaults shown in the inputs
-	TripletsPerClass, IWSamples                      string
+	TripletsPerClass, IWSamples, SnapshotEvery       string
 	Error                                            string // a previous attempt's problem, if any
 }
 
@@ -62,6 +62,8 @@ type RunView struct {
 	// returns the FinalFigures fragment, fetched by the script when the run finishes.
 	Final    []Figure
 	FinalURL string
+	// Replay is the latent map through training.
+	Replay Replay
 }
 
 // Figure is one final figure: its name, its formatted value and how it was measured.
@@ -105,4 +107,43 @@ type Digit struct {
 	Distance string // empty for the query
 	Src      string // PNG URL of the image
 	URL      string // GET: Neighbours fragment for this digit
+}
+
+// Replay is a run's latent map through training: the script draws it on a
+// canvas from Base + "/map.bin", moves it with the step slider, and keeps the
+// export links and the page URL in step with the view. The view is Step,
+// Basis (the step whose projection is used), Points ("test" or "all"),
+// Select (a point, -1 for none) and K.
+type Replay struct {
+	Base                   string // "/runs/<id>"
+	Step, Basis, Select, K int
+	Points                 string
+	PointSets              []Option // value: "test" or "all"
+	Steps                  []ReplayStep
+	// The view's exports and the URL that reopens it.
+	PageURL, ExportPNG, ExportCSV, ViewJSON string
+	// Empty explains why there is no map yet; the rest is then unset.
+	Empty string
+}
+
+// ReplayStep is one snapshot on the step slider.
+type ReplayStep struct {
+	Step, Epoch int
+	Label       string // "step 300, epoch 1"
+}
+
+// MapNeighbours compares a map point's nearest points in μ space with its
+// nearest points on the map: Overlap of the K are in both lists.
+type MapNeighbours struct {
+	Query         MapPoint
+	K, Overlap    int
+	Latent, Plane []MapPoint
+}
+
+// MapPoint is one point of the map: its image, and whether it is in both
+// neighbour lists.
+type MapPoint struct {
+	Point  int
+	Digit  Digit
+	Shared bool
 }

@@ -26,6 +26,8 @@ func status(err error) (int, string) {
 			return he.Code, msg
 		}
 		return he.Code, http.StatusText(he.Code)
+	case errors.Is(err, explore.ErrNoSnapshot):
+		return http.StatusNotFound, err.Error()
 	case errors.Is(err, explore.ErrNoRun):
 		return http.StatusNotFound, "no such run; see / for the list of runs"
 	case errors.Is(err, explore.ErrState), errors.Is(err, explore.ErrNoView):

@@ -118,6 +118,15 @@ type (
 		TestNELBO       float64      `json:"test_nelbo"`
 		Train           engine.Terms `json:"train"`
 	}
+	snapshotJSON struct {
+		Run      string               `json:"run"`
+		Step     int                  `json:"step"` // counted across epochs
+		Epoch    int                  `json:"epoch"`
+		Epochs   int                  `json:"epochs"`
+		X        float64              `json:"x"` // fractional epoch, as for steps
+		EpochEnd bool                 `json:"epoch_end"`
+		Quality  engine.LatentQuality `json:"quality"`
+	}
 	stateJSON struct {
 		Run    string `json:"run"`
 		State  string `json:"state"`
@@ -134,6 +143,13 @@ func encodeUpdate(u explore.Update) event {
 		v = stepJSON{u.Run, u.Epoch, u.Epochs, u.Step, u.Steps, float64(u.Epoch-1) + float64(u.Step)/float64(u.Steps), u.Terms}
 	case explore.EpochUpdate:
 		v = epochJSON{u.Run, u.Epoch, u.Epochs, u.Metrics.TripletAccuracy, u.Metrics.TestNELBO, u.Terms}
+	case explore.SnapshotUpdate:
+		s := u.Snapshot
+		x := float64(s.Epoch)
+		if s.EpochSteps > 0 {
+			x = float64(s.Step) / float64(s.EpochSteps)
+		}
+		v = snapshotJSON{u.Run, s.Step, s.Epoch, u.Epochs, x, s.EpochEnd, s.Quality}
 	default:
 		v = stateJSON{u.Run, string(u.State), u.Epoch, u.Epochs, u.Err}
 	}

@@ -38,6 +38,16 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/runs/:run/neighbours.png", s.neighboursPNG)
 	e.GET("/runs/:run/digits/:split/:index", s.digit) // <index>.png or <index>-reconstruction.png
 
+	// The replay: every view takes step, basis, points, select and k (see viewState).
+	e.GET("/runs/:run/replay", s.replayIndex)
+	e.GET("/runs/:run/map.bin", s.mapBinary)
+	e.GET("/runs/:run/compare", s.compareFragment)
+	e.GET("/runs/:run/decode.png", s.decodePNG)
+	e.GET("/runs/:run/interpolate.png", s.interpolatePNG)
+	e.GET("/runs/:run/export.png", s.exportPNG)
+	e.GET("/runs/:run/export.csv", s.exportCSV)
+	e.GET("/runs/:run/view.json", s.viewJSON)
+
 	e.GET("/api/runs", s.apiRuns)
 	e.GET("/api/neighbors", s.apiNeighbours)
 

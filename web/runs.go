@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,6 +40,11 @@ func (s *Server) page(c echo.Context) error {
 			}
 			v.Neighbours = n
 		}
+		state, err := readViewState(c, current)
+		if err != nil && !errors.Is(err, explore.ErrNoSnapshot) {
+			return err
+		}
+		v.Replay = replayModel(current, state, err)
 		p.Current = &v
 	}
 	return render(c, http.StatusOK, templates.PageView(p))
@@ -53,6 +59,7 @@ var startFields = []struct{ field, key string }{
 	{"train_subset", "train_subset"},
 	{"triplets_per_class", "triplets_per_class"},
 	{"iw_samples", "iw_samples"},
+	{"snapshot_every", "snapshot_every"},
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value

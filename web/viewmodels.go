@@ -27,12 +27,17 @@ func modelLabel(r *explore.Run) string {
 
 func percent(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
 
+// formSnapshotEvery is the start form's snapshot interval: about four
+// snapshots an epoch of the paper's 391 steps, 49 over ten epochs.
+const formSnapshotEvery = 100
+
 func startForm(errMsg string) templates.StartForm {
 	d := engine.DefaultConfig()
 	f := templates.StartForm{
 		Action: "/runs", Error: errMsg,
 		Epochs: fmt.Sprint(d.Epochs),
 		Seed:   fmt.Sprint(d.Seed), TrainSubset: "0", TripletsPerClass: fmt.Sprint(d.TripletsPerClass), IWSamples: fmt.Sprint(d.IWSamples),
+		SnapshotEvery: fmt.Sprint(formSnapshotEvery),
 	}
 	names := configs.Names()
 	// MNIST first: the paper's dataset is the natural default.
