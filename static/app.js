@@ -444,7 +444,11 @@
       this.timer = 0;
       this.slider.addEventListener("input", () => this.goTo(this.steps[Number(this.slider.value)], false));
       this.basisSelect.addEventListener("change", () => this.set({ basis: Number(this.basisSelect.value) }));
-      this.pointsSelect.addEventListener("change", () => this.set({ points: this.pointsSelect.value, select: -1 }));
+      // Test points come first in "all", so a selection survives that change.
+      this.pointsSelect.addEventListener("change", () => {
+        const all = this.pointsSelect.value === "all";
+        this.set({ points: this.pointsSelect.value, select: all ? this.state.select : -1 });
+      });
       this.sigma.addEventListener("change", () => this.schedule());
       this.play.addEventListener("click", () => this.togglePlay());
       this.canvas.addEventListener("click", (e) => this.onClick(e));

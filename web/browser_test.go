@@ -36,6 +36,58 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// browser is a headless Chromium driven through chromedp, with the test's
+// helpers: must fails on an error, poll waits (up to two minutes) for a
+// JavaScript expression to be true, shot saves a screenshot.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newBrowser(t *testing.T, ctx context.Context) *browser {
+	exe := chromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return &browser{t: t, ctx: bctx}
+}
+
+func (b *browser) must(what string, err error) {
+	b.t.Helper()
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) poll(what, expr string) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(2*time.Minute)))
+	b.must("waiting for "+what, err)
+}
+
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(70)) // JPEG: small enough to commit
+	b.must("screenshot", err)
+	dir := *screenshots
+	if dir == "" {
+		dir = b.t.TempDir()
+	}
+	b.must("saving screenshot", os.WriteFile(filepath.Join(dir, name), png, 0o644))
+}
+
 // TestBrowser drives the explorer in headless Chromium as a user would: start
 // a short run, watch the loss chart fill, click the latent map, follow a
 // neighbour and download a PNG.
@@ -43,7 +95,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")
 	}
-	exe := chromium(t)
+	chromium(t)
 	datatest.Dir(t)
 	hub := NewHub()
 	ctx, stop := context.WithCancel(context.Background())
@@ -53,45 +105,15 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(NewServer(m, hub, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	defer ts.Close()
+	defer func() {
+		ts.CloseClientConnections() // the page's event stream would hold Close
+		ts.Close()
+	}()
 	defer m.Wait()
 	defer stop()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	bctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
-	defer cancelTimeout()
-
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	poll := func(what, expr string) {
-		t.Helper()
-		_, err := chromedp.Run(bctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(2*time.Minute)))
-		must("waiting for "+what, err)
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(70)) // JPEG: small enough to commit
-		must("screenshot", err)
-		dir := *screenshots
-		if dir == "" {
-			dir = t.TempDir()
-		}
-		must("saving screenshot", os.WriteFile(filepath.Join(dir, name), png, 0o644))
-	}
+	b := newBrowser(t, ctx)
+	must, poll, shot, bctx := b.must, b.poll, b.shot, b.ctx
 
 	must("open page", chromedp.Do(bctx, chromedp.Navigate(ts.URL)))
 	poll("the page script", `document.body.dataset.ready === "1"`)
