@@ -9,10 +9,11 @@ import (
 // FuzzQueryParameters sends any query string to every GET endpoint that
 // reads parameters: the answer is never a server error, and an error is one line.
 func FuzzQueryParameters(f *testing.F) {
-	for _, seed := range []string{"index=1&k=5", "index=-1", "k=99999999999999999999", "fx=0.5&fy=NaN", "split=train&index=59999", "highlight=3", "index=%zz", "download=1&index=0"} {
+	for _, seed := range []string{"index=1&k=5", "index=-1", "k=99999999999999999999", "fx=0.5&fy=NaN", "split=train&index=59999", "highlight=3", "index=%zz", "download=1&index=0", "step=3&basis=8&points=all&select=10005", "x=1e300&y=-0", "a=1&b=2&n=32", "select=-2&k=100"} {
 		f.Add(uint8(0), seed)
 	}
-	paths := []string{"/api/neighbors", "/runs/ID/pick", "/runs/ID/neighbours", "/runs/ID/neighbours.png", "/runs/ID/plots/latent.png", "/runs/ID/digits/test/5.png", "/"}
+	paths := []string{"/api/neighbors", "/runs/ID/pick", "/runs/ID/neighbours", "/runs/ID/neighbours.png", "/runs/ID/plots/latent.png", "/runs/ID/digits/test/5.png", "/",
+		"/runs/ID/map.bin", "/runs/ID/compare", "/runs/ID/decode.png", "/runs/ID/interpolate.png", "/runs/ID/export.png", "/runs/ID/export.csv", "/runs/ID/view.json"}
 	// Built before fuzzing starts: training the shared run takes longer than
 	// the fuzzer lets one input run.
 	fx := newFixture(f)

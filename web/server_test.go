@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +45,7 @@ var (
 )
 
 // tinyRun are form values for a run of a few seconds.
-var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}, "iw_samples": {"0"}}
+var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}, "iw_samples": {"0"}, "snapshot_every": {"3"}}
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
@@ -93,6 +95,72 @@ func (f *fixture) get(target string) *httptest.ResponseRecorder {
 }
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+
+// The replay's endpoints on the fixture's run: 4 steps an epoch (400
+// triplets in batches of 128), a snapshot every 3 steps and at epoch ends.
+func TestReplayEndpoints(t *testing.T) {
+	f := newFixture(t)
+	base := "/runs/" + f.run.ID
+	var index struct {
+		Snapshots []struct{ Step, Epoch int } `json:"snapshots"`
+	}
+	rec := f.get(base + "/replay")
+	if err := json.Unmarshal(rec.Body.Bytes(), &index); err != nil || fmt.Sprint(index.Snapshots) != "[{3 1} {4 1} {6 2} {8 2}]" {
+		t.Fatalf("replay index %s (%v), want steps 3, 4, 6, 8", rec.Body, err)
+	}
+	for _, tc := range []struct {
+		query string
+		n     int
+	}{{"step=3&basis=8", 10000}, {"points=all", 10600}} {
+		rec := f.get(base + "/map.bin?" + tc.query)
+		b := rec.Body.Bytes()
+		if rec.Code != 200 || len(b) != 20+13*tc.n {
+			t.Fatalf("map.bin?%s: %d, %d bytes, want %d", tc.query, rec.Code, len(b), 20+13*tc.n)
+		}
+		var h mapHeader
+		binary.Read(bytes.NewReader(b), binary.LittleEndian, &h)
+		xys := make([]float32, 3*tc.n)
+		binary.Read(bytes.NewReader(b[20:]), binary.LittleEndian, xys)
+		for i := 0; i < tc.n; i++ {
+			x, y, sigma := xys[3*i], xys[3*i+1], xys[3*i+2]
+			if int(h.N) != tc.n || x < h.MinX || x > h.MaxX || y < h.MinY || y > h.MaxY || !(sigma > 0) || b[20+12*tc.n+i] > 9 {
+				t.Fatalf("map.bin?%s: point %d (%g, %g, σ %g, label %d) outside %+v", tc.query, i, x, y, sigma, b[20+12*tc.n+i], h)
+			}
+		}
+	}
+	view := "?step=4&basis=8&points=all&select=10005&k=7"
+	var exported exportedView
+	rec = f.get(base + "/view.json" + view)
+	if err := json.Unmarshal(rec.Body.Bytes(), &exported); err != nil || exported.Neighbours == nil {
+		t.Fatalf("view.json: %s (%v)", rec.Body, err)
+	}
+	wantURL := "/?basis=8&k=7&points=all&run=" + f.run.ID + "&select=10005&step=4"
+	if exported.URL != wantURL || exported.Epoch != 1 || len(exported.Neighbours.Latent) != 7 || len(exported.Neighbours.Plane) != 7 {
+		t.Fatalf("view.json = %+v, want url %s, epoch 1, 7 neighbours each", exported, wantURL)
+	}
+	rec = f.get(base + "/compare" + view)
+	if !strings.Contains(rec.Body.String(), `data-overlap="`+strconv.Itoa(exported.Neighbours.Overlap)+`"`) || strings.Count(rec.Body.String(), `class="map-point"`) != 14 {
+		t.Fatalf("compare fragment does not show the 7+7 neighbours of view.json: %s", rec.Body)
+	}
+	rec = f.get(base + "/export.csv" + view)
+	lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")
+	if len(lines) != 10601 || lines[0] != "point,split,index,label,class,x,y,sigma" || !strings.HasPrefix(lines[10006], "10005,train,5,") {
+		t.Fatalf("export.csv: %d lines, header %q, line of point 10005 %q", len(lines), lines[0], lines[min(10006, len(lines)-1)])
+	}
+	for _, path := range []string{"/export.png" + view, "/decode.png" + view + "&x=0.5&y=-1", "/interpolate.png" + view + "&a=1&b=10005&n=6"} {
+		rec := f.get(base + path)
+		if rec.Code != 200 || !bytes.HasPrefix(rec.Body.Bytes(), pngSignature) {
+			t.Fatalf("%s: %d %q", path, rec.Code, rec.Body.Bytes()[:min(40, rec.Body.Len())])
+		}
+	}
+	// The page opens on the view of the URL.
+	rec = f.do("GET", wantURL, nil)
+	for _, want := range []string{`data-step="4"`, `data-basis="8"`, `data-points="all"`, `data-select="10005"`, `data-k="7"`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("the page of %s lacks %s", wantURL, want)
+		}
+	}
+}
 
 func TestPNGEndpoints(t *testing.T) {
 	f := newFixture(t)
@@ -192,6 +260,18 @@ func TestBadRequestsAreOneLine(t *testing.T) {
 		{"/runs/..%2F..%2Fetc/plots/loss.png", 404, "no such run"},
 		{"/runs/%2E%2E/digits/test/1.png", 404, "no such run"},
 		{"/api/neighbors?index=1&run=../" + f.run.ID, 404, "no such run"},
+		{base + "/map.bin?step=5", 400, "no snapshot at step 5"},
+		{base + "/map.bin?basis=x", 400, "basis must be an integer"},
+		{base + "/map.bin?points=val", 400, "points must be test or all"},
+		{base + "/map.bin?select=10000", 400, "select must be a point of the map"},
+		{base + "/export.png?k=0", 400, "k must be between"},
+		{base + "/decode.png?x=NaN&y=0", 400, "x must be a map coordinate"},
+		{base + "/decode.png?x=1", 400, "y must be a map coordinate"},
+		{base + "/interpolate.png?a=1", 400, "b is missing"},
+		{base + "/interpolate.png?a=1&b=2&n=1", 400, "2 to 32 images"},
+		{base + "/interpolate.png?a=1&b=20000", 400, "out of range"},
+		{base + "/compare", 400, "select is missing"},
+		{"/runs/nope/map.bin", 404, "no such run"},
 	} {
 		rec := f.get(tc.path)
 		body := strings.TrimSpace(rec.Body.String())
