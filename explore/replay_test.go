@@ -122,7 +122,7 @@ func randomParams(latent int, seed uint64) *engine.Params {
 }
 
 // replayOf returns a replay with one snapshot at step 1 of p on test.
-func replayOf(t *testing.T, p *engine.Params, test *data.Dataset) *Replay {
+func replayOf(t testing.TB, p *engine.Params, test *data.Dataset) *Replay {
 	t.Helper()
 	dir := rundir.Dir(t.TempDir())
 	mu, logVar := engine.EncodeSplit(p, test)

@@ -215,3 +215,36 @@ func TestExtremeValues(t *testing.T) {
 		})
 	}
 }
+
+// A caption adds 24 pixels (9 points at 192 DPI) per line under the map,
+// leaves the map itself as it was, and the frame still finds each point.
+func TestCaptionedLatentMap(t *testing.T) {
+	points := [][2]float64{{0, 0}, {1, 2}, {-3, 1}}
+	labels := []uint8{0, 1, 1}
+	plain, _, err := LatentMap("map", points, labels, []string{"a", "b"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	captioned, frame, err := CaptionedLatentMap("map", []string{"run r, step 3", "view: /?run=r"}, points, labels, []string{"a", "b"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, c := decode(t, plain), decode(t, captioned)
+	if c.Bounds().Dx() != p.Bounds().Dx() || c.Bounds().Dy() != p.Bounds().Dy()+48 {
+		t.Fatalf("captioned map is %v, plain %v: want 48 pixels taller", c.Bounds().Size(), p.Bounds().Size())
+	}
+	// The top of the figure, title and map, is unchanged down to the caption's band.
+	for y := 0; y < p.Bounds().Dy()-30; y++ {
+		for x := 0; x < p.Bounds().Dx(); x++ {
+			if p.At(x, y) != c.At(x, y) {
+				t.Fatalf("pixel (%d, %d) differs between the plain and the captioned map", x, y)
+			}
+		}
+	}
+	for i, pt := range points {
+		fx, fy := frame.ToImage(pt[0], pt[1])
+		if got, ok := frame.Nearest(fx, fy); !ok || got != i {
+			t.Fatalf("point %d: the frame finds %d", i, got)
+		}
+	}
+}

@@ -8,7 +8,11 @@
 //     new viewer, so old and duplicate events are expected and harmless.
 //  2. Neighbours: a click on the latent map, or on a neighbour, loads the
 //     neighbours panel as an HTML fragment into the neighbours section.
-//  3. Once the listeners are attached, body gets data-ready="1"; the canvas
+//  3. Replay: the latent map card draws a snapshot's map on a canvas, moved
+//     by the step slider, by clicks on the curves and by new snapshot events;
+//     clicks on it pick a point (neighbour comparison, interpolation) or
+//     decode empty space. Its view lives in the page's URL and export links.
+//  4. Once the listeners are attached, body gets data-ready="1"; the canvas
 //     counts the points it holds in data-points.
 "use strict";
 
