@@ -11,9 +11,7 @@ data="${1:-${TVAE_DATA_DIR:?pass the datasets folder or set TVAE_DATA_DIR}}"
 [ $# -gt 0 ] && shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-tags=""
-if ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then tags=openblas; fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | cut -d' ' -f3), BLAS: ${tags:-gonum}"
+. benchmarks/machine.sh
 go build -tags "$tags" -o "$tmp/tvae" ./cmd/tvae
 go build -o "$tmp/load" ./benchmarks/load
 "$tmp/load" --tvae "$tmp/tvae" --data-dir "$data" "$@"

@@ -7,9 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 /usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "benchmarks/pytorch.sh: PyTorch is missing; apt-get install python3-torch" >&2; exit 1; }
-tags=""
-if ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then tags=openblas; fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | cut -d' ' -f3)"
+. benchmarks/machine.sh
 for round in 1 2; do
 	echo "round $round"
 	go test -tags "$tags" -run '^$' -bench 'TrainingStep/tvae' -benchtime 60x ./engine | grep Benchmark

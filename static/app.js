@@ -444,6 +444,7 @@
       this.maps = new Map(); // view key -> Promise of a decoded map
       this.current = null; // the map drawn
       this.previousPick = -1; // the point picked before the selection, for interpolation
+      this.revealed = false; // the card's body shows (the run has a snapshot)
       this.frame = 0;
       this.timer = 0;
       this.slider.addEventListener("input", () => this.goTo(this.steps[Number(this.slider.value)], false));
@@ -487,6 +488,7 @@
     // follows training to the new one.
     addStep(ev, loading) {
       if (this.steps.some((s) => s.step === ev.step)) return;
+      if (!this.revealed) this.reveal(ev.step);
       const following = !loading && this.steps.length > 0 && this.state.step === this.steps[this.steps.length - 1].step;
       this.steps.push({ step: ev.step, epoch: ev.epoch, x: ev.x });
       this.steps.sort((a, b) => a.step - b.step);
@@ -499,6 +501,19 @@
       }
       if (following) this.set({ step: ev.step });
       else this.syncControls();
+    }
+
+    // reveal shows the map card's body at the run's first snapshot, when the
+    // page was rendered before there was one.
+    reveal(step) {
+      this.revealed = true;
+      const empty = byTestId("replay-empty", this.section);
+      if (!empty) return;
+      empty.remove();
+      for (const el of this.section.querySelectorAll("[data-replay-body]")) el.hidden = false;
+      this.state.step = this.state.basis = step;
+      this.schedule();
+      Promise.resolve().then(() => this.show());
     }
 
     // showEpochPosition shows the snapshot nearest to an epoch position, as

@@ -48,15 +48,16 @@ func TestReplayCard(t *testing.T) {
 	}
 }
 
-// Without snapshots the card says why, and offers no map or exports.
+// Without snapshots the card says why and hides the map and the exports
+// until the script reveals them at the first snapshot.
 func TestReplayCardWithoutSnapshots(t *testing.T) {
 	doc, _ := render(t, templates.ReplayCard(templates.Replay{Base: "/runs/r1", Empty: "No snapshot yet"}))
 	if got := text(one(t, doc, "replay-empty")); got != "No snapshot yet" {
 		t.Errorf("empty message %q", got)
 	}
 	for _, id := range []string{"map-canvas", "step-slider", "export-png"} {
-		if byTestID(doc, id).Length() != 0 {
-			t.Errorf("%s shown without snapshots", id)
+		if one(t, doc, id).Closest("[data-replay-body][hidden]").Length() != 1 {
+			t.Errorf("%s is not hidden without snapshots", id)
 		}
 	}
 }

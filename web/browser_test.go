@@ -134,6 +134,8 @@ func TestBrowser(t *testing.T) {
 	poll("loss points", `Number(document.querySelector('[data-testid=loss-chart]').dataset.points || 0) > 0`)
 	poll("an epoch row", `document.querySelectorAll('[data-testid=history] tbody tr').length >= 1`)
 	poll("the latent map", `(() => { const i = document.querySelector('img[data-pick]'); return i && i.complete && i.naturalWidth > 0 && /epoch=/.test(i.src) })()`)
+	// The replay card was rendered before any snapshot: it appears with the first.
+	poll("the live replay map", `(document.querySelector('[data-testid=map-canvas]').dataset.drawn || '').includes(':test:')`)
 	shot("explorer-training.jpg")
 
 	// Click the middle of the latent map: the nearest point's neighbours appear.

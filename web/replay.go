@@ -187,14 +187,17 @@ func floatParam(c echo.Context, name string) (float64, error) {
 // replayModel is the replay card of a view; with no snapshot yet, it says
 // when the map will come.
 func replayModel(r *explore.Run, v viewState, err error) templates.Replay {
-	p := templates.Replay{Base: runURL(r, ""), Step: v.Step, Basis: v.Basis, Select: v.Select, K: v.K, Points: string(v.Points)}
-	if err != nil {
-		p.Empty = "No snapshot yet: the map appears after the first snapshot (every snapshot_every steps, and at each epoch's end)."
-		return p
+	if err != nil { // the view the script starts from at the first snapshot
+		v = viewState{Run: r.ID, Points: explore.TestPoints, Select: -1, K: defaultK}
 	}
-	p.PointSets = []templates.Option{
-		{Value: string(explore.TestPoints), Label: fmt.Sprintf("test (%d images)", r.Test.Len())},
-		{Value: string(explore.AllPoints), Label: fmt.Sprintf("test and training (%d images)", r.Test.Len()+r.Train.Len())},
+	p := templates.Replay{Base: runURL(r, ""), Step: v.Step, Basis: v.Basis, Select: v.Select, K: v.K, Points: string(v.Points),
+		PointSets: []templates.Option{
+			{Value: string(explore.TestPoints), Label: fmt.Sprintf("test (%d images)", r.Test.Len())},
+			{Value: string(explore.AllPoints), Label: fmt.Sprintf("test and training (%d images)", r.Test.Len()+r.Train.Len())},
+		}}
+	if err != nil {
+		p.Empty = "No snapshot yet: the map appears at the first snapshot (every snapshot_every steps, and at each epoch's end)."
+		return p
 	}
 	for _, s := range r.Replay.Snapshots() {
 		p.Steps = append(p.Steps, templates.ReplayStep{Step: s.Step, Epoch: s.Epoch, Label: fmt.Sprintf("step %d, epoch %d", s.Step, s.Epoch)})
