@@ -10,8 +10,9 @@ func replay() templates.Replay {
 	return templates.Replay{
 		Base: "/runs/r1", Step: 6, Basis: 8, Select: 12, K: 10, Points: "all",
 		PointSets: []templates.Option{{Value: "test", Label: "test (10000 images)"}, {Value: "all", Label: "test and training (70000 images)"}},
-		Steps: []templates.ReplayStep{{Step: 3, Epoch: 1, Label: "step 3, epoch 1"}, {Step: 6, Epoch: 2, Label: "step 6, epoch 2"}, {Step: 8, Epoch: 2, Label: "step 8, epoch 2"}},
-		PageURL: "/?run=r1&step=6", ExportPNG: "/runs/r1/export.png?step=6", ExportCSV: "/runs/r1/export.csv?step=6", ViewJSON: "/runs/r1/view.json?step=6",
+		Steps:     []templates.ReplayStep{{Step: 3, Epoch: 1, Label: "step 3, epoch 1"}, {Step: 6, Epoch: 2, Label: "step 6, epoch 2"}, {Step: 8, Epoch: 2, Label: "step 8, epoch 2"}},
+		Classes:   []string{"zero", "one"},
+		PageURL:   "/?run=r1&step=6", ExportPNG: "/runs/r1/export.png?step=6", ExportCSV: "/runs/r1/export.csv?step=6", ViewJSON: "/runs/r1/view.json?step=6",
 	}
 }
 
@@ -40,6 +41,10 @@ func TestReplayCard(t *testing.T) {
 		wantAttr(t, one(t, doc, id), "href", want)
 	}
 	one(t, doc, "map-canvas")
+	legend := one(t, doc, "map-legend").Find("li")
+	if legend.Length() != 2 || text(legend.Eq(1)) != "one" || !legend.Eq(1).HasClass("class-1") {
+		t.Errorf("legend %q, want zero and one in their class colours", text(one(t, doc, "map-legend")))
+	}
 	if !one(t, doc, "decoded").Is("[hidden]") || !one(t, doc, "interpolation").Is("[hidden]") {
 		t.Error("the decoded digit and the strip show before any click")
 	}

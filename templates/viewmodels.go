@@ -120,6 +120,7 @@ type Replay struct {
 	Points                 string
 	PointSets              []Option // value: "test" or "all"
 	Steps                  []ReplayStep
+	Classes                []string // class names by label, for the legend
 	// The view's exports and the URL that reopens it.
 	PageURL, ExportPNG, ExportCSV, ViewJSON string
 	// Empty explains why there is no map yet; the rest is then unset.

@@ -191,6 +191,7 @@ func replayModel(r *explore.Run, v viewState, err error) templates.Replay {
 		v = viewState{Run: r.ID, Points: explore.TestPoints, Select: -1, K: defaultK}
 	}
 	p := templates.Replay{Base: runURL(r, ""), Step: v.Step, Basis: v.Basis, Select: v.Select, K: v.K, Points: string(v.Points),
+		Classes: data.ClassNames(r.Config.Dataset),
 		PointSets: []templates.Option{
 			{Value: string(explore.TestPoints), Label: fmt.Sprintf("test (%d images)", r.Test.Len())},
 			{Value: string(explore.AllPoints), Label: fmt.Sprintf("test and training (%d images)", r.Test.Len()+r.Train.Len())},
