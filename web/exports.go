@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tvae/tvae/data"
+	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/explore"
 	"github.com/tvae/tvae/plots"
 )
@@ -49,10 +50,15 @@ func provenance(r *explore.Run, v viewState, m *explore.Map) []string {
 		fmt.Sprintf("run %s · %s · step %d (epoch %s of %d) · points: %s, %d images · selected: %s",
 			r.ID, strings.ToUpper(r.Model()), v.Step, epoch, cfg.Epochs, v.Points, len(m.XY), sel),
 		fmt.Sprintf("projection: first two principal axes of the test μ at step %d, fixed for the replay", v.Basis),
-		fmt.Sprintf("config: %s, hidden %v, latent %d, batch %d, lr %g, elbo_weight %g, triplet_weight %g, margin %g, norm_weight %g, triplets_per_class %d, redraw %t, seed %d",
-			cfg.Dataset, cfg.Hidden, cfg.Latent, cfg.BatchSize, cfg.LearningRate, cfg.ELBOWeight, cfg.TripletWeight, cfg.Margin, cfg.NormWeight, cfg.TripletsPerClass, cfg.RedrawTriplets, cfg.Seed),
+		configLine(cfg),
 		"view: " + v.pageURL(),
 	}
+}
+
+// configLine is the configuration as a provenance caption states it.
+func configLine(cfg engine.Config) string {
+	return fmt.Sprintf("config: %s, hidden %v, latent %d, batch %d, lr %g, elbo_weight %g, triplet_weight %g, margin %g, norm_weight %g, triplets_per_class %d, redraw %t, seed %d",
+		cfg.Dataset, cfg.Hidden, cfg.Latent, cfg.BatchSize, cfg.LearningRate, cfg.ELBOWeight, cfg.TripletWeight, cfg.Margin, cfg.NormWeight, cfg.TripletsPerClass, cfg.RedrawTriplets, cfg.Seed)
 }
 
 // exportPNG draws the view's map with its provenance:
