@@ -39,6 +39,10 @@ type Config struct {
 	NormWeight float64 `yaml:"norm_weight"`
 	// TripletsPerClass is the number of training triplets drawn per anchor class.
 	TripletsPerClass int `yaml:"triplets_per_class"`
+	// TripletMining chooses the triplets of a triplet run: "list" (the
+	// paper's fixed random list), or online in each class-balanced batch of
+	// images, "batch-hard" or "semi-hard" (see MineBatchHard, MineSemiHard).
+	TripletMining string `yaml:"triplet_mining"`
 	// RedrawTriplets draws a fresh set of training triplets at every epoch.
 	RedrawTriplets bool `yaml:"redraw_triplets"`
 	// TripletsFile, when set, names a CSV of the training triplets
@@ -73,6 +77,7 @@ func DefaultConfig() Config {
 		Margin:           0.2,
 		NormWeight:       0.001,
 		TripletsPerClass: 5000,
+		TripletMining:    MineList,
 		Seed:             1,
 		IWSamples:        IWSamples,
 	}
@@ -89,6 +94,12 @@ func (c Config) TrainingSet(train *data.Dataset) *data.Dataset {
 		idx[i] = i
 	}
 	return train.Subset(idx)
+}
+
+// MinesOnline reports whether a triplet run mines its triplets in each batch
+// of images instead of training on a list.
+func (c Config) MinesOnline() bool {
+	return c.IsTriplet() && (c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard)
 }
 
 // IsTriplet reports whether the run trains on triplets (TVAE) rather than on
@@ -159,6 +170,10 @@ func (c Config) Validate() error {
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
 	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
+	check(c.TripletMining == MineList || c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard,
+		"triplet_mining %q is not %s, %s or %s", c.TripletMining, MineList, MineBatchHard, MineSemiHard)
+	check(c.TripletMining == MineList || c.TripletsFile == "", "triplets_file needs triplet_mining %s: a file is a list", MineList)
+	check(c.TripletMining == MineList || !c.RedrawTriplets, "redraw_triplets needs triplet_mining %s: mined triplets are new at every step", MineList)
 	check(c.TripletsFile == "" || c.IsTriplet(), "triplets_file needs triplet_weight > 0")
 	check(c.TripletsFile == "" || !c.RedrawTriplets, "triplets_file and redraw_triplets exclude each other: a file's triplets cannot be redrawn")
 	if len(bad) > 0 {

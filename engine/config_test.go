@@ -49,6 +49,10 @@ func TestConfigSetAndValidate(t *testing.T) {
 		{"dataset=cifar", "not mnist or fashion-mnist"},
 		{"learning_rate=0", "learning_rate must be > 0"},
 		{"hidden=[]", "hidden must list"},
+		{"triplet_mining=batch-hard", ""},
+		{"triplet_mining=semi-hard", ""},
+		{"triplet_mining=hardest", `triplet_mining "hardest" is not list, batch-hard or semi-hard`},
+		{"triplets_per_class=0", "triplets_per_class must be >= 1"},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			c := DefaultConfig()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/tvae/tvae/data"
@@ -76,7 +77,7 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 	}
 	t.opt = NewAdam(cfg.LearningRate, sizes)
 	var err error
-	if t.monitor, err = newQualityMonitor(eval, train, cfg.IsTriplet()); err != nil {
+	if t.monitor, err = newQualityMonitor(eval, train, cfg.IsTriplet() && !cfg.MinesOnline()); err != nil {
 		return nil, err
 	}
 	if cfg.TripletsFile != "" {
@@ -85,7 +86,7 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 			return nil, err
 		}
 		t.triplets = ts
-	} else if cfg.IsTriplet() {
+	} else if cfg.IsTriplet() && !cfg.MinesOnline() {
 		ts, err := SampleTriplets(train.Labels, cfg.TripletsPerClass, rng)
 		if err != nil {
 			return nil, err
@@ -119,9 +120,10 @@ func (t *Trainer) Run(ctx context.Context, rec Recorder) error {
 	return nil
 }
 
-// examples is the number of training examples in an epoch: triplets or images.
+// examples is the number of training examples in an epoch: triplets of a
+// list, or images.
 func (t *Trainer) examples() int {
-	if t.cfg.IsTriplet() {
+	if t.cfg.IsTriplet() && !t.cfg.MinesOnline() {
 		return len(t.triplets)
 	}
 	return t.train.Len()
@@ -137,7 +139,12 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 			}
 			t.triplets = ts
 		}
-		t.order, t.stepsDone, t.sum = t.rng.Perm(t.examples()), 0, Terms{}
+		if t.cfg.MinesOnline() {
+			t.order = BalancedOrder(t.train.Labels, t.rng)
+		} else {
+			t.order = t.rng.Perm(t.examples())
+		}
+		t.stepsDone, t.sum = 0, Terms{}
 	}
 	bs := t.cfg.BatchSize
 	steps := (len(t.order) + bs - 1) / bs
@@ -197,22 +204,66 @@ func (t *Trainer) snapshot(global, epochSteps int) *Snapshot {
 	return s
 }
 
-// step runs one optimisation step on the examples batch (triplet or image indices).
+// mine chooses the triplets of a batch of training images by the current
+// means (Config.TripletMining); they index training images. The epoch's
+// short last batch is topped up from the start of the epoch's order, so that
+// it still holds every class.
+func (t *Trainer) mine(batch []int) ([]Triplet, error) {
+	if short := t.cfg.BatchSize - len(batch); short > 0 {
+		batch = append(slices.Clip(batch), t.order[:min(short, len(t.order)-len(batch))]...)
+	}
+	dim := t.train.Dim()
+	x := make([]float32, 0, len(batch)*dim)
+	labels := make([]uint8, len(batch))
+	for r, i := range batch {
+		x = append(x, t.train.Image(i)...)
+		labels[r] = t.train.Labels[i]
+	}
+	mu, _ := t.params.Encode(x, len(batch))
+	local, err := MineBatch(t.cfg.TripletMining, Embedding{N: len(batch), Dim: t.cfg.Latent, Data: mu}, labels, t.rng)
+	for k, tr := range local {
+		local[k] = Triplet{Anchor: batch[tr.Anchor], Positive: batch[tr.Positive], Negative: batch[tr.Negative]}
+	}
+	return local, err
+}
+
+// step runs one optimisation step on the examples batch (indices of list
+// triplets or of images).
 func (t *Trainer) step(batch []int) (Terms, error) {
-	g, err := t.graph(len(batch))
+	var triplets []Triplet
+	switch {
+	case t.cfg.MinesOnline():
+		var err error
+		if triplets, err = t.mine(batch); err != nil {
+			return Terms{}, err
+		}
+		if len(triplets) == 0 {
+			return Terms{}, fmt.Errorf("engine: a batch of %d images had no anchor with both a positive and a negative; use a larger batch_size", len(batch))
+		}
+	case t.cfg.IsTriplet():
+		for _, i := range batch {
+			triplets = append(triplets, t.triplets[i])
+		}
+	}
+	rows := len(batch)
+	if triplets != nil {
+		rows = len(triplets)
+	}
+	g, err := t.graph(rows)
 	if err != nil {
 		return Terms{}, err
 	}
 	dim, latent := t.train.Dim(), t.cfg.Latent
 	x := g.xData // every row is overwritten below
 	put := func(row, img int) { copy(x[row*dim:(row+1)*dim], t.train.Image(img)) }
-	for r, i := range batch {
-		if t.cfg.IsTriplet() {
-			tr := t.triplets[i]
+	if triplets != nil {
+		for r, tr := range triplets {
 			put(r, tr.Anchor)
-			put(len(batch)+r, tr.Positive)
-			put(2*len(batch)+r, tr.Negative)
-		} else {
+			put(rows+r, tr.Positive)
+			put(2*rows+r, tr.Negative)
+		}
+	} else {
+		for r, i := range batch {
 			put(r, i)
 		}
 	}

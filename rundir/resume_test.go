@@ -49,10 +49,12 @@ func TestResumeIsBitExact(t *testing.T) {
 	train, test := synthetic(600, 1), synthetic(200, 2)
 	for _, c := range []struct {
 		redraw      bool
+		mining      string
 		epoch, step int // where to stop
-	}{{false, 2, 4}, {true, 2, 4}, {false, 1, 2}} {
+		steps       int // in an epoch: 300 listed triplets, or 600 images, in batches of 32
+	}{{false, engine.MineList, 2, 4, 10}, {true, engine.MineList, 2, 4, 10}, {false, engine.MineList, 1, 2, 10}, {false, engine.MineSemiHard, 2, 7, 19}} {
 		cfg := engine.DefaultConfig()
-		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets = 3, 30, 32, c.redraw
+		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets, cfg.TripletMining = 3, 30, 32, c.redraw, c.mining
 		dir := t.TempDir()
 		whole, stopped := filepath.Join(dir, "whole"), filepath.Join(dir, "stopped")
 		want, err := Train(context.Background(), cfg, train, test, whole, nil)
@@ -62,8 +64,8 @@ func TestResumeIsBitExact(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		_, err = Train(ctx, cfg, train, test, stopped, stopAt{epoch: c.epoch, step: c.step, cancel: cancel})
 		var in *Interrupted
-		if !errors.As(err, &in) || !errors.Is(err, context.Canceled) || in.Epoch != c.epoch-1 || in.Step != c.step || in.Steps != 10 {
-			t.Fatalf("%+v: stopped run: %v, want stopped after %d epochs and %d of 10 steps", c, err, c.epoch-1, c.step)
+		if !errors.As(err, &in) || !errors.Is(err, context.Canceled) || in.Epoch != c.epoch-1 || in.Step != c.step || in.Steps != c.steps {
+			t.Fatalf("%+v: stopped run: %v, want stopped after %d epochs and %d of %d steps", c, err, c.epoch-1, c.step, c.steps)
 		}
 		done, _ := ReadMetrics(stopped)
 		if len(done) != c.epoch-1 {
