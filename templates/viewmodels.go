@@ -30,6 +30,7 @@ type Option struct{ Value, Label string }
 type StartForm struct {
 	Action                                           string
 	Models                                           []Option // value: built-in config name
+	Minings                                          []Option // value: a triplet_mining; the first is the model's own
 	Epochs, TripletWeight, Margin, Seed, TrainSubset string   // defaults shown in the inputs
 	TripletsPerClass, IWSamples, SnapshotEvery       string
 	Error                                            string // a previous attempt's problem, if any

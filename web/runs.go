@@ -60,6 +60,7 @@ var startFields = []struct{ field, key string }{
 	{"triplets_per_class", "triplets_per_class"},
 	{"iw_samples", "iw_samples"},
 	{"snapshot_every", "snapshot_every"},
+	{"triplet_mining", "triplet_mining"},
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value

@@ -383,6 +383,10 @@ func TestStartFormErrorsComeBackToThePage(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "epochs must be") {
 		t.Fatalf("page after a bad start: %d", rec.Code)
 	}
+	rec = f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, "triplet_mining": {"hardest"}})
+	if loc := rec.Header().Get("Location"); !strings.Contains(loc, "triplet_mining") {
+		t.Fatalf("unknown triplet mining accepted: %q", loc)
+	}
 	rec = f.do("POST", "/runs", url.Values{"model": {"../../etc/passwd"}})
 	if !strings.Contains(rec.Header().Get("Location"), "not+a+built-in") {
 		t.Fatalf("arbitrary config name accepted: %q", rec.Header().Get("Location"))

@@ -39,6 +39,11 @@ func startForm(errMsg string) templates.StartForm {
 		Seed:   fmt.Sprint(d.Seed), TrainSubset: "0", TripletsPerClass: fmt.Sprint(d.TripletsPerClass), IWSamples: fmt.Sprint(d.IWSamples),
 		SnapshotEvery: fmt.Sprint(formSnapshotEvery),
 	}
+	f.Minings = []templates.Option{
+		{Value: "", Label: "model's own (the paper: a fixed list)"},
+		{Value: engine.MineBatchHard, Label: "online, batch-hard"},
+		{Value: engine.MineSemiHard, Label: "online, semi-hard"},
+	}
 	names := configs.Names()
 	// MNIST first: the paper's dataset is the natural default.
 	sort.SliceStable(names, func(i, j int) bool {
