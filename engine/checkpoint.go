@@ -83,7 +83,7 @@ func (t *Trainer) checkOrder(c Checkpoint) error {
 		return nil
 	}
 	n := len(c.Triplets)
-	if !t.cfg.IsTriplet() || t.cfg.MinesOnline() {
+	if t.cfg.EpochOverImages() {
 		n = t.train.Len()
 	}
 	notOrder := fmt.Errorf("engine: the checkpoint's example order is not an order of the %d training examples", n)

@@ -43,6 +43,12 @@ type Config struct {
 	// paper's fixed random list), or online in each class-balanced batch of
 	// images, "batch-hard" or "semi-hard" (see MineBatchHard, MineSemiHard).
 	TripletMining string `yaml:"triplet_mining"`
+	// LabelledFraction is the share of training images whose labels a
+	// triplet run may use (stratified by class, seeded by Seed). Below 1 the
+	// ELBO is taken on every training image and the triplets come from the
+	// labelled ones only: an epoch passes over all images, and each step
+	// adds BatchSize triplets among the labelled images.
+	LabelledFraction float64 `yaml:"labelled_fraction"`
 	// RedrawTriplets draws a fresh set of training triplets at every epoch.
 	RedrawTriplets bool `yaml:"redraw_triplets"`
 	// TripletsFile, when set, names a CSV of the training triplets
@@ -78,6 +84,7 @@ func DefaultConfig() Config {
 		NormWeight:       0.001,
 		TripletsPerClass: 5000,
 		TripletMining:    MineList,
+		LabelledFraction: 1,
 		Seed:             1,
 		IWSamples:        IWSamples,
 	}
@@ -95,6 +102,15 @@ func (c Config) TrainingSet(train *data.Dataset) *data.Dataset {
 	}
 	return train.Subset(idx)
 }
+
+// EpochOverImages reports whether an epoch passes over the training images
+// (a plain VAE, online mining, few labels) rather than over a list of
+// triplets.
+func (c Config) EpochOverImages() bool { return !c.IsTriplet() || c.MinesOnline() || c.FewLabels() }
+
+// FewLabels reports whether a triplet run uses the labels of only part of
+// the training images.
+func (c Config) FewLabels() bool { return c.IsTriplet() && c.LabelledFraction < 1 }
 
 // MinesOnline reports whether a triplet run mines its triplets in each batch
 // of images instead of training on a list.
@@ -174,6 +190,8 @@ func (c Config) Validate() error {
 		"triplet_mining %q is not %s, %s or %s", c.TripletMining, MineList, MineBatchHard, MineSemiHard)
 	check(c.TripletMining == MineList || c.TripletsFile == "", "triplets_file needs triplet_mining %s: a file is a list", MineList)
 	check(c.TripletMining == MineList || !c.RedrawTriplets, "redraw_triplets needs triplet_mining %s: mined triplets are new at every step", MineList)
+	check(c.LabelledFraction > 0 && c.LabelledFraction <= 1, "labelled_fraction must be in (0, 1] (got %g)", c.LabelledFraction)
+	check(c.LabelledFraction == 1 || c.TripletsFile == "", "labelled_fraction and triplets_file exclude each other: a file's triplets say nothing of labels")
 	check(c.TripletsFile == "" || c.IsTriplet(), "triplets_file needs triplet_weight > 0")
 	check(c.TripletsFile == "" || !c.RedrawTriplets, "triplets_file and redraw_triplets exclude each other: a file's triplets cannot be redrawn")
 	if len(bad) > 0 {

@@ -12,8 +12,9 @@ import (
 //	L = ELBOWeight·NELBO + TripletWeight·mean_b relu(d(μa,μp) - d(μa,μn) + Margin)
 //	    + NormWeight·(‖μa‖ + ‖μp‖ + ‖μn‖),
 //
-// with NELBO the negative ELBO per image averaged over every image of the batch,
-// d the Euclidean distance and ‖·‖ the Frobenius norm of a batch of means.
+// with NELBO the negative ELBO per image averaged over every image of the batch
+// (or over the batch's separate ELBO images, with few labels), d the Euclidean
+// distance and ‖·‖ the Frobenius norm of a batch of means.
 type Objective struct {
 	ELBOWeight, TripletWeight, Margin, NormWeight float64
 }
@@ -35,28 +36,38 @@ func (t Terms) NELBO() float64 { return t.BCE + t.KL }
 
 // stepGraph is the Gorgonia graph of one training step at a fixed batch shape:
 // the whole batch (for triplets: anchors, then positives, then negatives) goes
-// through the network in one pass, and Grad adds the backward pass.
+// through the network in one pass, and Grad adds the backward pass. With
+// separate ELBO images (few labels: the ELBO on every image, triplets among
+// the labelled ones), x and eps hold those images and xt the triplets', which
+// only go through the encoder.
 type stepGraph struct {
 	g                             *G.ExprGraph
 	x, eps                        *G.Node // inputs, fed every step
+	xt                            *G.Node // the triplets' images when the ELBO has its own; nil otherwise
 	weights                       G.Nodes // W and b of every layer, in Params.Layers order
 	total, bce, kl, triplet, norm *G.Node
 	vm                            G.VM
 	rows                          int // images in the batch (3·triplets for a triplet step)
-	// xData and epsData back the inputs; the trainer refills them each step
-	// instead of allocating new ones.
-	xData, epsData []float32
+	// xData, epsData and xtData back the inputs; the trainer refills them
+	// each step instead of allocating new ones.
+	xData, epsData, xtData []float32
 }
 
 // newStepGraph builds the graph over the given weight tensors (W then b for
 // every layer, in Params.Layers order; b shaped 1×Out) for batch triplets (or
-// images, when obj.TripletWeight is 0). The tensors are used, not copied: the
-// optimiser updates them in place between steps.
-func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, obj Objective, batch int) (*stepGraph, error) {
+// images, when obj.TripletWeight is 0). With elboRows > 0 a triplet graph
+// takes the ELBO on elboRows other images instead of on the triplets' own.
+// The tensors are used, not copied: the optimiser updates them in place
+// between steps.
+func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, obj Objective, batch, elboRows int) (*stepGraph, error) {
 	g := G.NewGraph()
 	s := &stepGraph{g: g, rows: batch}
 	triplet := obj.TripletWeight != 0
-	if triplet {
+	separate := triplet && elboRows > 0
+	switch {
+	case separate:
+		s.rows = elboRows
+	case triplet:
 		s.rows = 3 * batch
 	}
 	for i, w := range weights {
@@ -70,8 +81,14 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	latent := weights[2*encoderDepth].Shape()[1]
 	s.x = G.NewMatrix(g, dt, G.WithShape(s.rows, input), G.WithName("x"))
 	s.eps = G.NewMatrix(g, dt, G.WithShape(s.rows, latent), G.WithName("eps"))
+	if separate {
+		s.xt = G.NewMatrix(g, dt, G.WithShape(3*batch, input), G.WithName("xt"))
+	}
 	if dt == tensor.Float32 { // the trainer's type; float64 graphs are only built by tests
 		s.xData, s.epsData = make([]float32, s.rows*input), make([]float32, s.rows*latent)
+		if separate {
+			s.xtData = make([]float32, 3*batch*input)
+		}
 	}
 
 	c := func(v float64) *G.Node {
@@ -88,14 +105,16 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		return y
 	}
 
-	h := s.x
-	for i := 0; i < encoderDepth; i++ {
-		h = layer(h, i, true)
+	encode := func(x *G.Node) (mu, logVar *G.Node) {
+		h := x
+		for i := 0; i < encoderDepth; i++ {
+			h = layer(h, i, true)
+		}
+		return layer(h, encoderDepth, false), layer(h, encoderDepth+1, false)
 	}
-	mu := layer(h, encoderDepth, false)
-	logVar := layer(h, encoderDepth+1, false)
+	mu, logVar := encode(s.x)
 	z := G.Must(G.Add(mu, G.Must(G.HadamardProd(G.Must(G.Exp(G.Must(G.Mul(logVar, c(0.5))))), s.eps))))
-	h = z
+	h := z
 	nLayers := len(weights) / 2
 	for i := encoderDepth + 2; i < nLayers; i++ {
 		h = layer(h, i, i < nLayers-1)
@@ -111,6 +130,9 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	s.total = G.Must(G.Mul(G.Must(G.Add(s.bce, s.kl)), c(obj.ELBOWeight)))
 
 	if triplet {
+		if separate {
+			mu, _ = encode(s.xt)
+		}
 		// Index a 3×B×L view, not row ranges: Gorgonia v0.9.18 hashes Slice
 		// bounds modulo 256 and would merge rows 0:128 with 256:384.
 		mu3 := G.Must(G.Reshape(mu, tensor.Shape{3, batch, latent}))
@@ -135,10 +157,11 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	return s, nil
 }
 
-// run feeds x and eps, runs forward and backward, and returns the loss terms.
+// run feeds x, eps and (for a graph with separate ELBO images) the triplets'
+// images xt, runs forward and backward, and returns the loss terms.
 // Gradients are zeroed first because Gorgonia's dual values accumulate them
 // across runs.
-func (s *stepGraph) run(x, eps tensor.Tensor) (Terms, error) {
+func (s *stepGraph) run(x, eps, xt tensor.Tensor) (Terms, error) {
 	for _, w := range s.weights {
 		if g, err := w.Grad(); err == nil && g != nil {
 			g.(tensor.Tensor).Zero()
@@ -149,6 +172,11 @@ func (s *stepGraph) run(x, eps tensor.Tensor) (Terms, error) {
 	}
 	if err := G.Let(s.eps, eps); err != nil {
 		return Terms{}, err
+	}
+	if s.xt != nil {
+		if err := G.Let(s.xt, xt); err != nil {
+			return Terms{}, err
+		}
 	}
 	defer s.vm.Reset()
 	if err := s.vm.RunAll(); err != nil {

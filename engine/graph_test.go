@@ -50,23 +50,28 @@ func (r *refNet) dense(i int, x []float64, relu bool) []float64 {
 	return y
 }
 
-// terms computes the loss of one batch by hand, image by image.
-func (r *refNet) terms(x, eps [][]float64, obj Objective, batch int) Terms {
+// encode returns μ and log σ² of one image.
+func (r *refNet) encode(x []float64) (mu, logVar []float64) {
+	h := x
+	for l := 0; l < r.depth; l++ {
+		h = r.dense(l, h, true)
+	}
+	return r.dense(r.depth, h, false), r.dense(r.depth+1, h, false)
+}
+
+// terms computes the loss of one batch by hand, image by image: the ELBO on
+// the images x, the triplet terms on the images xt (anchors, positives,
+// negatives; the paper's graph has xt = x).
+func (r *refNet) terms(x, eps, xt [][]float64, obj Objective, batch int) Terms {
 	var t Terms
-	mus := make([][]float64, len(x))
 	for i := range x {
-		h := x[i]
-		for l := 0; l < r.depth; l++ {
-			h = r.dense(l, h, true)
-		}
-		mu, lv := r.dense(r.depth, h, false), r.dense(r.depth+1, h, false)
-		mus[i] = mu
+		mu, lv := r.encode(x[i])
 		z := make([]float64, len(mu))
 		for j := range mu {
 			z[j] = mu[j] + math.Exp(0.5*lv[j])*eps[i][j]
 			t.KL += -0.5 * (1 + lv[j] - mu[j]*mu[j] - math.Exp(lv[j]))
 		}
-		h = z
+		h := z
 		for l := r.depth + 2; l < len(r.layers); l++ {
 			h = r.dense(l, h, l < len(r.layers)-1)
 		}
@@ -86,6 +91,10 @@ func (r *refNet) terms(x, eps [][]float64, obj Objective, batch int) Terms {
 			s += (u[j] - v[j]) * (u[j] - v[j])
 		}
 		return math.Sqrt(s + distanceEpsilon)
+	}
+	mus := make([][]float64, len(xt))
+	for i := range xt {
+		mus[i], _ = r.encode(xt[i])
 	}
 	frob := [3]float64{}
 	for b := 0; b < batch; b++ {
@@ -114,7 +123,7 @@ func float64Graph(t *testing.T, p *Params, obj Objective, batch int) (*stepGraph
 		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(w)),
 			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(b)))
 	}
-	s, err := newStepGraph(tensor.Float64, ws, len(p.Encoder), obj, batch)
+	s, err := newStepGraph(tensor.Float64, ws, len(p.Encoder), obj, batch, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +170,11 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 			p := NewParams(tc.in, tc.hidden, tc.latent, rng)
 			s, _ := float64Graph(t, p, tc.obj, tc.batch)
 			x, eps, xt, et := randomBatch(rng, s.rows, tc.in, tc.latent)
-			got, err := s.run(xt, et)
+			got, err := s.run(xt, et, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := newRefNet(p).terms(x, eps, tc.obj, tc.batch)
+			want := newRefNet(p).terms(x, eps, x, tc.obj, tc.batch)
 			for _, c := range []struct {
 				name      string
 				got, want float64
@@ -175,6 +184,66 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// With few labels the ELBO is on images of its own and the triplets only go
+// through the encoder: the graph agrees with the loops, and its gradients
+// with the loops' finite differences on a few weights.
+func TestSeparateELBOGraphMatchesBruteForce(t *testing.T) {
+	const in, latent, batch, elboRows = 6, 3, 4, 5
+	obj := Objective{ELBOWeight: 0.3, TripletWeight: 1, Margin: 0.5, NormWeight: 0.01}
+	rng := rand.New(rand.NewPCG(5, 6))
+	p := NewParams(in, []int{5}, latent, rng)
+	var ws []tensor.Tensor
+	var backs [][]float64
+	for _, l := range p.Layers() {
+		w, b := to64(l.W), to64(l.B)
+		backs = append(backs, w, b)
+		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(w)), tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(b)))
+	}
+	s, err := newStepGraph(tensor.Float64, ws, 1, obj, batch, elboRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.rows != elboRows {
+		t.Fatalf("ELBO rows %d, want %d", s.rows, elboRows)
+	}
+	x, eps, xT, epsT := randomBatch(rng, elboRows, in, latent)
+	xt, _, xtT, _ := randomBatch(rng, 3*batch, in, latent)
+	got, err := s.run(xT, epsT, xtT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newRefNet(p)
+	want := ref.terms(x, eps, xt, obj, batch)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"total", got.Total, want.Total}, {"bce", got.BCE, want.BCE}, {"kl", got.KL, want.KL}, {"triplet", got.Triplet, want.Triplet}, {"norm", got.Norm, want.Norm}} {
+		if math.Abs(c.got-c.want) > 1e-9*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s = %.12g, brute force %.12g", c.name, c.got, c.want)
+		}
+	}
+	// The first encoder weight feeds both branches; the decoder's last bias only the ELBO.
+	for _, w := range []struct{ layer, index int }{{0, 3}, {0, 17}, {len(backs) - 1, 2}} {
+		grad := s.grad(w.layer).Data().([]float64)[w.index]
+		const h = 1e-6
+		orig := backs[w.layer][w.index]
+		at := func(v float64) float64 {
+			backs[w.layer][w.index] = v
+			terms, err := s.run(xT, epsT, xtT)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return terms.Total
+		}
+		num := (at(orig+h) - at(orig-h)) / (2 * h)
+		backs[w.layer][w.index] = orig
+		if math.Abs(num-grad) > 1e-5*math.Max(1e-3, math.Abs(num)) {
+			t.Errorf("weight %d[%d]: autodiff %.9g, finite difference %.9g", w.layer, w.index, grad, num)
+		}
 	}
 }
 
@@ -195,7 +264,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 			const batch = 4
 			s, backs := float64Graph(t, p, tc.obj, batch)
 			_, _, xt, et := randomBatch(rng, s.rows, 6, 3)
-			if _, err := s.run(xt, et); err != nil {
+			if _, err := s.run(xt, et, nil); err != nil {
 				t.Fatal(err)
 			}
 			var grads [][]float64
@@ -203,7 +272,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 				grads = append(grads, append([]float64(nil), s.grad(i).Data().([]float64)...))
 			}
 			// A second run on the same batch must give the same gradients, not their sum.
-			if _, err := s.run(xt, et); err != nil {
+			if _, err := s.run(xt, et, nil); err != nil {
 				t.Fatal(err)
 			}
 			for i := range backs {
@@ -212,7 +281,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 				}
 			}
 			loss := func() float64 {
-				terms, err := s.run(xt, et)
+				terms, err := s.run(xt, et, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -49,7 +49,13 @@ type Trainer struct {
 	rng      *rand.Rand
 	src      *rand.PCG // rng's source, whose state a checkpoint saves
 	triplets []Triplet
-	graphs   map[int]*stepGraph
+	graphs   map[graphShape]*stepGraph
+	// labelled lists the images whose labels may be used, when
+	// Config.LabelledFraction < 1 (nil otherwise); labelledOrder caches the
+	// class-balanced order of its pass labelledPass, for mining.
+	labelled      []int
+	labelledPass  int
+	labelledOrder []int
 	epoch    int // epochs completed
 
 	// The epoch under way, kept between steps so that a checkpoint taken
@@ -69,7 +75,7 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 	train = cfg.TrainingSet(train)
 	src := rand.NewPCG(cfg.Seed, 0x7fae)
 	rng := rand.New(src)
-	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, src: src, graphs: map[int]*stepGraph{}}
+	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, src: src, graphs: map[graphShape]*stepGraph{}, labelledPass: -1}
 	t.params = NewParams(train.Dim(), cfg.Hidden, cfg.Latent, rng)
 	var sizes []int
 	for _, l := range t.params.Layers() {
@@ -80,6 +86,11 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 	if t.monitor, err = newQualityMonitor(eval, train, cfg.IsTriplet() && !cfg.MinesOnline()); err != nil {
 		return nil, err
 	}
+	if cfg.FewLabels() {
+		if t.labelled, err = LabelledSubset(train.Labels, cfg.LabelledFraction, cfg.Seed); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.TripletsFile != "" {
 		ts, err := readTripletsFile(cfg.TripletsFile, train.Len())
 		if err != nil {
@@ -87,13 +98,28 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 		}
 		t.triplets = ts
 	} else if cfg.IsTriplet() && !cfg.MinesOnline() {
-		ts, err := SampleTriplets(train.Labels, cfg.TripletsPerClass, rng)
-		if err != nil {
+		if t.triplets, err = t.sampleTriplets(); err != nil {
 			return nil, err
 		}
-		t.triplets = ts
 	}
 	return t, nil
+}
+
+// sampleTriplets draws a list of training triplets, among the labelled
+// images when only some are.
+func (t *Trainer) sampleTriplets() ([]Triplet, error) {
+	if t.labelled == nil {
+		return SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
+	}
+	labels := make([]uint8, len(t.labelled))
+	for k, i := range t.labelled {
+		labels[k] = t.train.Labels[i]
+	}
+	ts, err := SampleTriplets(labels, t.cfg.TripletsPerClass, t.rng)
+	for k, tr := range ts {
+		ts[k] = Triplet{Anchor: t.labelled[tr.Anchor], Positive: t.labelled[tr.Positive], Negative: t.labelled[tr.Negative]}
+	}
+	return ts, err
 }
 
 // Snapshot returns a copy of the current weights, safe to read anywhere.
@@ -123,23 +149,23 @@ func (t *Trainer) Run(ctx context.Context, rec Recorder) error {
 // examples is the number of training examples in an epoch: triplets of a
 // list, or images.
 func (t *Trainer) examples() int {
-	if t.cfg.IsTriplet() && !t.cfg.MinesOnline() {
-		return len(t.triplets)
+	if t.cfg.EpochOverImages() {
+		return t.train.Len()
 	}
-	return t.train.Len()
+	return len(t.triplets)
 }
 
 func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 	start := time.Now()
 	if t.order == nil {
 		if t.cfg.IsTriplet() && t.cfg.RedrawTriplets && t.epoch > 0 {
-			ts, err := SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
+			ts, err := t.sampleTriplets()
 			if err != nil {
 				return err
 			}
 			t.triplets = ts
 		}
-		if t.cfg.MinesOnline() {
+		if t.cfg.MinesOnline() && !t.cfg.FewLabels() {
 			t.order = BalancedOrder(t.train.Labels, t.rng)
 		} else {
 			t.order = t.rng.Perm(t.examples())
@@ -154,7 +180,7 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		}
 		s := t.stepsDone
 		batch := t.order[s*bs : min((s+1)*bs, len(t.order))]
-		terms, err := t.step(batch)
+		terms, err := t.step(batch, t.epoch*steps+s)
 		if err != nil {
 			return err
 		}
@@ -227,52 +253,103 @@ func (t *Trainer) mine(batch []int) ([]Triplet, error) {
 	return local, err
 }
 
+// labelledBatch returns the labelled images of a global step for mining:
+// the step's window of BatchSize positions in a sequence of class-balanced
+// orders of the labelled images, one per pass over them, each drawn from a
+// seed fixed by the pass, so that a resumed run sees the same batches.
+func (t *Trainer) labelledBatch(global int) []int {
+	n := len(t.labelled)
+	batch := make([]int, t.cfg.BatchSize)
+	for k := range batch {
+		pos := global*t.cfg.BatchSize + k
+		if pass := pos / n; pass != t.labelledPass {
+			labels := make([]uint8, n)
+			for j, i := range t.labelled {
+				labels[j] = t.train.Labels[i]
+			}
+			t.labelledPass, t.labelledOrder = pass, BalancedOrder(labels, rand.New(rand.NewPCG(t.cfg.Seed, 0x1abe1+uint64(pass))))
+		}
+		batch[k] = t.labelled[t.labelledOrder[pos%n]]
+	}
+	return batch
+}
+
+// listBatch returns the step's BatchSize triplets of the list, taken in turn
+// and wrapping around: with few labels the epoch runs over every image for
+// the ELBO, so the list's triplets pace themselves by the step.
+func (t *Trainer) listBatch(global int) []Triplet {
+	out := make([]Triplet, t.cfg.BatchSize)
+	for k := range out {
+		out[k] = t.triplets[(global*t.cfg.BatchSize+k)%len(t.triplets)]
+	}
+	return out
+}
+
 // step runs one optimisation step on the examples batch (indices of list
-// triplets or of images).
-func (t *Trainer) step(batch []int) (Terms, error) {
+// triplets or of images), the global-th step of training.
+func (t *Trainer) step(batch []int, global int) (Terms, error) {
 	var triplets []Triplet
 	switch {
+	case t.cfg.FewLabels() && t.cfg.MinesOnline():
+		var err error
+		if triplets, err = t.mine(t.labelledBatch(global)); err != nil {
+			return Terms{}, err
+		}
+	case t.cfg.FewLabels():
+		triplets = t.listBatch(global)
 	case t.cfg.MinesOnline():
 		var err error
 		if triplets, err = t.mine(batch); err != nil {
 			return Terms{}, err
-		}
-		if len(triplets) == 0 {
-			return Terms{}, fmt.Errorf("engine: a batch of %d images had no anchor with both a positive and a negative; use a larger batch_size", len(batch))
 		}
 	case t.cfg.IsTriplet():
 		for _, i := range batch {
 			triplets = append(triplets, t.triplets[i])
 		}
 	}
-	rows := len(batch)
-	if triplets != nil {
-		rows = len(triplets)
+	if t.cfg.IsTriplet() && len(triplets) == 0 {
+		return Terms{}, fmt.Errorf("engine: a batch of %d images had no anchor with both a positive and a negative; use a larger batch_size", len(batch))
 	}
-	g, err := t.graph(rows)
+	shape := graphShape{batch: len(batch)}
+	if triplets != nil {
+		shape.batch = len(triplets)
+	}
+	if t.cfg.FewLabels() {
+		shape.elboRows = len(batch)
+	}
+	g, err := t.graph(shape)
 	if err != nil {
 		return Terms{}, err
 	}
 	dim, latent := t.train.Dim(), t.cfg.Latent
-	x := g.xData // every row is overwritten below
-	put := func(row, img int) { copy(x[row*dim:(row+1)*dim], t.train.Image(img)) }
-	if triplets != nil {
-		for r, tr := range triplets {
-			put(r, tr.Anchor)
-			put(rows+r, tr.Positive)
-			put(2*rows+r, tr.Negative)
+	put := func(x []float32, row, img int) { copy(x[row*dim:(row+1)*dim], t.train.Image(img)) }
+	// Every row of the inputs is overwritten below.
+	if xt := g.xData; triplets != nil {
+		if g.xtData != nil {
+			xt = g.xtData
 		}
-	} else {
+		n := len(triplets)
+		for r, tr := range triplets {
+			put(xt, r, tr.Anchor)
+			put(xt, n+r, tr.Positive)
+			put(xt, 2*n+r, tr.Negative)
+		}
+	}
+	if triplets == nil || g.xtData != nil {
 		for r, i := range batch {
-			put(r, i)
+			put(g.xData, r, i)
 		}
 	}
 	eps := g.epsData
 	for i := range eps {
 		eps[i] = float32(t.rng.NormFloat64())
 	}
-	terms, err := g.run(tensor.New(tensor.WithShape(g.rows, dim), tensor.WithBacking(x)),
-		tensor.New(tensor.WithShape(g.rows, latent), tensor.WithBacking(eps)))
+	var xt tensor.Tensor
+	if g.xtData != nil {
+		xt = tensor.New(tensor.WithShape(len(g.xtData)/dim, dim), tensor.WithBacking(g.xtData))
+	}
+	terms, err := g.run(tensor.New(tensor.WithShape(g.rows, dim), tensor.WithBacking(g.xData)),
+		tensor.New(tensor.WithShape(g.rows, latent), tensor.WithBacking(eps)), xt)
 	if err != nil {
 		return Terms{}, err
 	}
@@ -285,10 +362,15 @@ func (t *Trainer) step(batch []int) (Terms, error) {
 	return terms, nil
 }
 
-// graph returns the compiled step for a batch size, building it on first use
-// over the live weights.
-func (t *Trainer) graph(batch int) (*stepGraph, error) {
-	if g, ok := t.graphs[batch]; ok {
+// graphShape is what a compiled step depends on: the triplets (or images)
+// of the batch, and the separate ELBO images (0 when the ELBO is on the
+// triplets' own).
+type graphShape struct{ batch, elboRows int }
+
+// graph returns the compiled step for a shape, building it on first use over
+// the live weights.
+func (t *Trainer) graph(shape graphShape) (*stepGraph, error) {
+	if g, ok := t.graphs[shape]; ok {
 		return g, nil
 	}
 	var ws []tensor.Tensor
@@ -297,11 +379,11 @@ func (t *Trainer) graph(batch int) (*stepGraph, error) {
 			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(l.B)))
 	}
 	obj := Objective{ELBOWeight: t.cfg.ELBOWeight, TripletWeight: t.cfg.TripletWeight, Margin: t.cfg.Margin, NormWeight: t.cfg.NormWeight}
-	g, err := newStepGraph(tensor.Float32, ws, len(t.cfg.Hidden), obj, batch)
+	g, err := newStepGraph(tensor.Float32, ws, len(t.cfg.Hidden), obj, shape.batch, shape.elboRows)
 	if err != nil {
 		return nil, err
 	}
-	t.graphs[batch] = g
+	t.graphs[shape] = g
 	return g, nil
 }
 

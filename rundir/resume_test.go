@@ -50,11 +50,15 @@ func TestResumeIsBitExact(t *testing.T) {
 	for _, c := range []struct {
 		redraw      bool
 		mining      string
+		labelled    float64
 		epoch, step int // where to stop
 		steps       int // in an epoch: 300 listed triplets, or 600 images, in batches of 32
-	}{{false, engine.MineList, 2, 4, 10}, {true, engine.MineList, 2, 4, 10}, {false, engine.MineList, 1, 2, 10}, {false, engine.MineSemiHard, 2, 7, 19}} {
+	}{
+		{false, engine.MineList, 1, 2, 4, 10}, {true, engine.MineList, 1, 2, 4, 10}, {false, engine.MineList, 1, 1, 2, 10},
+		{false, engine.MineSemiHard, 1, 2, 7, 19}, {true, engine.MineList, 0.2, 2, 5, 19}, {false, engine.MineSemiHard, 0.2, 2, 5, 19},
+	} {
 		cfg := engine.DefaultConfig()
-		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets, cfg.TripletMining = 3, 30, 32, c.redraw, c.mining
+		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets, cfg.TripletMining, cfg.LabelledFraction = 3, 30, 32, c.redraw, c.mining, c.labelled
 		dir := t.TempDir()
 		whole, stopped := filepath.Join(dir, "whole"), filepath.Join(dir, "stopped")
 		want, err := Train(context.Background(), cfg, train, test, whole, nil)
