@@ -56,7 +56,7 @@ type Trainer struct {
 	labelled      []int
 	labelledPass  int
 	labelledOrder []int
-	epoch    int // epochs completed
+	epoch         int // epochs completed
 
 	// The epoch under way, kept between steps so that a checkpoint taken
 	// when training stops mid-epoch resumes at the next step: the example
