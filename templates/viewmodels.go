@@ -33,6 +33,7 @@ type StartForm struct {
 	Minings                                          []Option // value: a triplet_mining; the first is the model's own
 	Epochs, TripletWeight, Margin, Seed, TrainSubset string   // defaults shown in the inputs
 	TripletsPerClass, IWSamples, SnapshotEvery       string
+	LabelledFraction                                 string // empty: the model's own
 	Error                                            string // a previous attempt's problem, if any
 }
 

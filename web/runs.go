@@ -61,6 +61,7 @@ var startFields = []struct{ field, key string }{
 	{"iw_samples", "iw_samples"},
 	{"snapshot_every", "snapshot_every"},
 	{"triplet_mining", "triplet_mining"},
+	{"labelled_fraction", "labelled_fraction"},
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value
