@@ -13,15 +13,7 @@ import (
 // generator seeded by seed alone, so that a run and its resumption agree.
 // The indices come back in increasing order.
 func LabelledSubset(labels []uint8, fraction float64, seed uint64) ([]int, error) {
-	byClass := map[uint8][]int{}
-	for i, l := range labels {
-		byClass[l] = append(byClass[l], i)
-	}
-	classes := make([]uint8, 0, len(byClass))
-	for c := range byClass {
-		classes = append(classes, c)
-	}
-	slices.Sort(classes)
+	byClass, classes := groupByClass(labels)
 	rng := rand.New(rand.NewPCG(seed, 0x1abe1ed))
 	var out []int
 	for _, c := range classes {

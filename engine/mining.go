@@ -32,15 +32,7 @@ const (
 // to position key (r + u_i)/n_c with u_i uniform in [0, 1); positions are
 // sorted by key.
 func BalancedOrder(labels []uint8, rng *rand.Rand) []int {
-	byClass := map[uint8][]int{}
-	for i, l := range labels {
-		byClass[l] = append(byClass[l], i)
-	}
-	classes := make([]uint8, 0, len(byClass))
-	for c := range byClass {
-		classes = append(classes, c)
-	}
-	slices.Sort(classes)
+	byClass, classes := groupByClass(labels)
 	key := make([]float64, len(labels))
 	for _, c := range classes {
 		imgs := byClass[c]

@@ -17,18 +17,10 @@ type Triplet struct {
 // from the class, the positive never the anchor itself, negatives uniformly from
 // all images of other classes. Triplets come out grouped by class, in class order.
 func SampleTriplets(labels []uint8, perClass int, rng *rand.Rand) ([]Triplet, error) {
-	byClass := map[uint8][]int{}
-	var classes []uint8
-	for i, l := range labels {
-		if byClass[l] == nil {
-			classes = append(classes, l)
-		}
-		byClass[l] = append(byClass[l], i)
-	}
+	byClass, classes := groupByClass(labels)
 	if len(classes) < 2 {
 		return nil, fmt.Errorf("engine: triplets need at least 2 classes, the labels have %d", len(classes))
 	}
-	slices.Sort(classes)
 	ts := make([]Triplet, 0, perClass*len(classes))
 	for _, c := range classes {
 		same := byClass[c]
@@ -51,4 +43,19 @@ func SampleTriplets(labels []uint8, perClass int, rng *rand.Rand) ([]Triplet, er
 		}
 	}
 	return ts, nil
+}
+
+// groupByClass lists the indices of each label, in increasing order, and the
+// labels that occur, sorted.
+func groupByClass(labels []uint8) (map[uint8][]int, []uint8) {
+	byClass := map[uint8][]int{}
+	for i, l := range labels {
+		byClass[l] = append(byClass[l], i)
+	}
+	classes := make([]uint8, 0, len(byClass))
+	for c := range byClass {
+		classes = append(classes, c)
+	}
+	slices.Sort(classes)
+	return byClass, classes
 }
