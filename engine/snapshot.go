@@ -51,10 +51,6 @@ type Snapshot struct {
 	Quality  LatentQuality
 }
 
-// Bytes is the memory a snapshot's test posterior takes (μ and log σ²), the
-// part a replay keeps in memory; its weights are Params.Size()·4 more.
-func (s *Snapshot) Bytes() int { return 4 * (len(s.Mu.Data) + len(s.LogVar.Data)) }
-
 // EncodeSplit returns μ and log σ² of every image of d.
 func EncodeSplit(p *Params, d *data.Dataset) (mu, logVar Embedding) {
 	m, lv := p.Encode(d.Pixels, d.Len())

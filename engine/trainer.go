@@ -179,8 +179,9 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 			return err
 		}
 		s := t.stepsDone
+		global := t.epoch*steps + s // steps done before this one, across epochs
 		batch := t.order[s*bs : min((s+1)*bs, len(t.order))]
-		terms, err := t.step(batch, t.epoch*steps+s)
+		terms, err := t.step(batch, global)
 		if err != nil {
 			return err
 		}
@@ -191,8 +192,8 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		t.stepsDone++
 		if rec != nil {
 			e := Event{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Step: s + 1, Steps: steps, Terms: terms}
-			if every, global := t.cfg.SnapshotEvery, t.epoch*steps+s+1; every > 0 && global%every == 0 && s+1 < steps {
-				e.Snapshot = t.snapshot(global, steps)
+			if every := t.cfg.SnapshotEvery; every > 0 && (global+1)%every == 0 && s+1 < steps {
+				e.Snapshot = t.snapshot(global+1, steps)
 			}
 			if err := rec.Record(e); err != nil {
 				return err
