@@ -11,6 +11,7 @@ import (
 // another: what the explorer draws for a step of the replay.
 type Map struct {
 	Step, BasisStep int
+	Epoch           int // the epoch Step belongs to
 	Points          Points
 	Posterior       Posterior
 	// XY holds each point's projection, Spread its posterior σ in the plane
@@ -31,7 +32,11 @@ func (rp *Replay) Map(step, basisStep int, points Points) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Map{Step: step, BasisStep: basisStep, Points: points, Posterior: post, Basis: b,
+	info, err := rp.info(step)
+	if err != nil {
+		return nil, err
+	}
+	m := &Map{Step: step, BasisStep: basisStep, Epoch: info.Epoch, Points: points, Posterior: post, Basis: b,
 		XY: make([][2]float64, post.Mu.N), Spread: make([]float64, post.Mu.N), Labels: rp.Labels(points)}
 	for i := range m.XY {
 		m.XY[i] = b.Project(post.Mu.Row(i))
@@ -48,7 +53,11 @@ type Comparison struct {
 	Latent  []Neighbour // by ‖μ − μ_query‖
 	Plane   []Neighbour // by distance on the map
 	Overlap int
+	both    map[int]bool // the points in both lists
 }
+
+// InBoth reports whether point i is among the neighbours in μ space and on the map.
+func (c Comparison) InBoth(i int) bool { return c.both[i] }
 
 // Compare finds the k nearest map points to point query in both spaces; the
 // query is not its own neighbour.
@@ -70,16 +79,17 @@ func (m *Map) Compare(query, k int) (Comparison, error) {
 		dx, dy := m.XY[i][0]-qxy[0], m.XY[i][1]-qxy[1]
 		plane.Push(i, dx*dx+dy*dy)
 	}
-	c := Comparison{Query: query, Latent: m.neighbours(latent), Plane: m.neighbours(plane)}
+	c := Comparison{Query: query, Latent: m.neighbours(latent), Plane: m.neighbours(plane), both: map[int]bool{}}
 	inLatent := map[int]bool{}
 	for _, n := range c.Latent {
 		inLatent[n.Index] = true
 	}
 	for _, n := range c.Plane {
 		if inLatent[n.Index] {
-			c.Overlap++
+			c.both[n.Index] = true
 		}
 	}
+	c.Overlap = len(c.both)
 	return c, nil
 }
 

@@ -43,21 +43,23 @@ type Posterior struct {
 func (p Posterior) bytes() int { return 4 * (len(p.Mu.Data) + len(p.LogVar.Data)) }
 
 // Frame is the posterior of the map's images at one snapshot. The test part
-// is always there; the training part is encoded on first use.
+// is always there; the posterior of all images (test, then training) is
+// made on first use and kept whole, so that maps of all 70,000 images do not
+// copy it again.
 type Frame struct {
 	Info rundir.SnapshotInfo
 	Test Posterior
 
-	mu    sync.Mutex
-	train *Posterior
+	mu  sync.Mutex
+	all *Posterior
 }
 
 func (f *Frame) bytes() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := f.Test.bytes()
-	if f.train != nil {
-		n += f.train.bytes()
+	if f.all != nil {
+		n += f.all.bytes()
 	}
 	return n
 }
@@ -219,17 +221,17 @@ func (rp *Replay) Posterior(step int, points Points) (Posterior, error) {
 		return f.Test, nil
 	}
 	f.mu.Lock()
-	train := f.train
+	all := f.all
 	f.mu.Unlock()
-	if train == nil {
+	if all == nil {
 		p, err := rp.Params(step)
 		if err != nil {
 			return Posterior{}, err
 		}
 		mu, logVar := engine.EncodeSplit(p, rp.train)
-		train = &Posterior{Mu: mu, LogVar: logVar}
+		all = &Posterior{Mu: concat(f.Test.Mu, mu), LogVar: concat(f.Test.LogVar, logVar)}
 		f.mu.Lock()
-		f.train = train
+		f.all = all
 		f.mu.Unlock()
 		rp.mu.Lock()
 		if rp.frames[step] == f {
@@ -237,7 +239,7 @@ func (rp *Replay) Posterior(step int, points Points) (Posterior, error) {
 		}
 		rp.mu.Unlock()
 	}
-	return Posterior{Mu: concat(f.Test.Mu, train.Mu), LogVar: concat(f.Test.LogVar, train.LogVar)}, nil
+	return *all, nil
 }
 
 func concat(a, b engine.Embedding) engine.Embedding {
@@ -252,20 +254,20 @@ func (rp *Replay) Labels(points Points) []uint8 {
 	return slices.Concat(rp.test.Labels, rp.train.Labels)
 }
 
-// Image returns the pixels of point i of a point set and names it: the split
-// it comes from and its index there.
-func (rp *Replay) Image(points Points, i int) (pixels []float32, split string, index int, err error) {
+// Locate names point i of a point set: the split it comes from ("test" or
+// "train") and its index there.
+func (rp *Replay) Locate(points Points, i int) (split string, index int, err error) {
 	n := rp.test.Len()
 	if points == AllPoints {
 		n += rp.train.Len()
 	}
 	switch {
 	case i < 0 || i >= n:
-		return nil, "", 0, fmt.Errorf("explore: point %d is out of range: the map has %d points", i, n)
+		return "", 0, fmt.Errorf("explore: point %d is out of range: the map has %d points", i, n)
 	case i < rp.test.Len():
-		return rp.test.Image(i), "test", i, nil
+		return "test", i, nil
 	default:
-		return rp.train.Image(i - rp.test.Len()), "train", i - rp.test.Len(), nil
+		return "train", i - rp.test.Len(), nil
 	}
 }
 

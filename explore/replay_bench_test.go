@@ -44,7 +44,7 @@ func BenchmarkReplayEncodeTrain(b *testing.B) {
 	}
 	for b.Loop() {
 		f.mu.Lock()
-		f.train = nil
+		f.all = nil
 		f.mu.Unlock()
 		if _, err := rp.Posterior(1, AllPoints); err != nil {
 			b.Fatal(err)

@@ -25,9 +25,9 @@ func exportName(v viewState) string {
 	return fmt.Sprintf("%s-step%d-basis%d-%s", v.Run, v.Step, v.Basis, v.Points)
 }
 
-// pointName says which image a map point is: "test 12", "train 40017".
-func pointName(r *explore.Run, i int) string {
-	_, split, index, err := r.Replay.Image(explore.AllPoints, i)
+// pointName says which image a point of m is: "test 12", "train 40017".
+func pointName(r *explore.Run, m *explore.Map, i int) string {
+	split, index, err := r.Replay.Locate(m.Points, i)
 	if err != nil {
 		return "point " + strconv.Itoa(i)
 	}
@@ -38,17 +38,13 @@ func pointName(r *explore.Run, i int) string {
 // projection, the selection, the configuration and the URL of the view.
 func provenance(r *explore.Run, v viewState, m *explore.Map) []string {
 	cfg := r.Config
-	epoch := "?"
-	if f, err := r.Replay.Frame(v.Step); err == nil {
-		epoch = strconv.Itoa(f.Info.Epoch)
-	}
 	sel := "none"
 	if v.Select >= 0 {
-		sel = fmt.Sprintf("point %d (%s, %s)", v.Select, pointName(r, v.Select), data.ClassNames(cfg.Dataset)[m.Labels[v.Select]])
+		sel = fmt.Sprintf("point %d (%s, %s)", v.Select, pointName(r, m, v.Select), data.ClassNames(cfg.Dataset)[m.Labels[v.Select]])
 	}
 	return []string{
-		fmt.Sprintf("run %s · %s · step %d (epoch %s of %d) · points: %s, %d images · selected: %s",
-			r.ID, strings.ToUpper(r.Model()), v.Step, epoch, cfg.Epochs, v.Points, len(m.XY), sel),
+		fmt.Sprintf("run %s · %s · step %d (epoch %d of %d) · points: %s, %d images · selected: %s",
+			r.ID, strings.ToUpper(r.Model()), v.Step, m.Epoch, cfg.Epochs, v.Points, len(m.XY), sel),
 		fmt.Sprintf("projection: first two principal axes of the test μ at step %d, fixed for the replay", v.Basis),
 		configLine(cfg),
 		"view: " + v.pageURL(),
@@ -90,12 +86,8 @@ func (s *Server) exportCSV(c echo.Context) error {
 	var b bytes.Buffer
 	b.Grow(48 * len(m.XY))
 	b.WriteString("point,split,index,label,class,x,y,sigma\n")
-	testN := r.Test.Len()
 	for i, p := range m.XY {
-		split, index := "test", i
-		if i >= testN {
-			split, index = "train", i-testN
-		}
+		split, index, _ := r.Replay.Locate(m.Points, i) // i is a point of m
 		fmt.Fprintf(&b, "%d,%s,%d,%d,%s,%.6g,%.6g,%.6g\n", i, split, index, m.Labels[i], csvField(names[m.Labels[i]]), p[0], p[1], m.Spread[i])
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+safeFileName(exportName(v))+`.csv"`)
@@ -131,14 +123,11 @@ type viewNeighbours struct {
 
 // viewJSON is the view's state as JSON: GET /runs/:run/view.json?<view>.
 func (s *Server) viewJSON(c echo.Context) error {
-	r, v, m, err := s.replayMap(c)
+	_, v, m, err := s.replayMap(c)
 	if err != nil {
 		return err
 	}
-	out := exportedView{viewState: v, URL: v.pageURL(), PNG: v.runURL("/export.png"), CSV: v.runURL("/export.csv")}
-	if f, err := r.Replay.Frame(v.Step); err == nil {
-		out.Epoch = f.Info.Epoch
-	}
+	out := exportedView{viewState: v, URL: v.pageURL(), PNG: v.runURL("/export.png"), CSV: v.runURL("/export.csv"), Epoch: m.Epoch}
 	if v.Select >= 0 {
 		cmp, err := m.Compare(v.Select, v.K)
 		if err != nil {

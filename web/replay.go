@@ -209,7 +209,7 @@ func replayModel(r *explore.Run, v viewState, err error) templates.Replay {
 
 // mapPoint describes point i of a map.
 func mapPoint(r *explore.Run, m *explore.Map, i int, shared bool) templates.MapPoint {
-	_, split, index, _ := r.Replay.Image(m.Points, i) // i is a point of m
+	split, index, _ := r.Replay.Locate(m.Points, i) // i is a point of m
 	return templates.MapPoint{Point: i, Shared: shared,
 		Digit: digitModel(r, split, index, data.ClassNames(r.Config.Dataset)[m.Labels[i]], "")}
 }
@@ -228,19 +228,12 @@ func (s *Server) compareFragment(c echo.Context) error {
 	if err != nil {
 		return badRequest("%s", err.Error())
 	}
-	inLatent, inPlane := map[int]bool{}, map[int]bool{}
-	for _, n := range cmp.Latent {
-		inLatent[n.Index] = true
-	}
-	for _, n := range cmp.Plane {
-		inPlane[n.Index] = true
-	}
 	n := templates.MapNeighbours{Query: mapPoint(r, m, v.Select, true), K: v.K, Overlap: cmp.Overlap}
 	for _, nb := range cmp.Latent {
-		n.Latent = append(n.Latent, mapPoint(r, m, nb.Index, inPlane[nb.Index]))
+		n.Latent = append(n.Latent, mapPoint(r, m, nb.Index, cmp.InBoth(nb.Index)))
 	}
 	for _, nb := range cmp.Plane {
-		n.Plane = append(n.Plane, mapPoint(r, m, nb.Index, inLatent[nb.Index]))
+		n.Plane = append(n.Plane, mapPoint(r, m, nb.Index, cmp.InBoth(nb.Index)))
 	}
 	return render(c, http.StatusOK, templates.MapNeighboursPanel(n))
 }
