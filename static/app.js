@@ -466,8 +466,8 @@
       if (window.ResizeObserver) new ResizeObserver(() => this.schedule()).observe(this.canvas);
     }
 
-    // load reads the run's snapshots, shows the view and returns the
-    // snapshots as snapshot events, for the quality curves.
+    // load reads the run's snapshots (shaped as the stream's snapshot
+    // events), shows the view and returns them, for the quality curves.
     async load() {
       let snaps = [];
       try {
@@ -476,12 +476,10 @@
       } catch (_) {
         snaps = [];
       }
-      const run = this.section.closest("[data-run]").dataset.run;
-      const events = snaps.map((s) => ({ run: run, step: s.step, epoch: s.epoch, x: s.epoch_steps > 0 ? s.step / s.epoch_steps : s.epoch, quality: s.quality }));
-      events.forEach((ev) => this.addStep(ev, true));
+      snaps.forEach((ev) => this.addStep(ev, true));
       this.show();
       if (this.state.select >= 0) this.loadComparison();
-      return events;
+      return snaps;
     }
 
     // addStep adds a snapshot to the slider; a viewer at the newest step

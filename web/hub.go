@@ -6,6 +6,7 @@ import (
 
 	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/explore"
+	"github.com/tvae/tvae/rundir"
 )
 
 // event is one server-sent event: its name and its JSON data.
@@ -136,6 +137,16 @@ type (
 	}
 )
 
+// snapshotEvent is a snapshot as the event stream and the replay index
+// (GET /runs/:run/replay) both describe it.
+func snapshotEvent(run string, epochs int, s rundir.SnapshotInfo) snapshotJSON {
+	x := float64(s.Epoch)
+	if s.EpochSteps > 0 {
+		x = float64(s.Step) / float64(s.EpochSteps)
+	}
+	return snapshotJSON{run, s.Step, s.Epoch, epochs, x, s.EpochEnd, s.Quality}
+}
+
 func encodeUpdate(u explore.Update) event {
 	var v any
 	switch u.Kind {
@@ -144,12 +155,7 @@ func encodeUpdate(u explore.Update) event {
 	case explore.EpochUpdate:
 		v = epochJSON{u.Run, u.Epoch, u.Epochs, u.Metrics.TripletAccuracy, u.Metrics.TestNELBO, u.Terms}
 	case explore.SnapshotUpdate:
-		s := u.Snapshot
-		x := float64(s.Epoch)
-		if s.EpochSteps > 0 {
-			x = float64(s.Step) / float64(s.EpochSteps)
-		}
-		v = snapshotJSON{u.Run, s.Step, s.Epoch, u.Epochs, x, s.EpochEnd, s.Quality}
+		v = snapshotEvent(u.Run, u.Epochs, *u.Snapshot)
 	default:
 		v = stateJSON{u.Run, string(u.State), u.Epoch, u.Epochs, u.Err}
 	}

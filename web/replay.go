@@ -13,7 +13,6 @@ import (
 
 	"github.com/tvae/tvae/data"
 	"github.com/tvae/tvae/explore"
-	"github.com/tvae/tvae/rundir"
 	"github.com/tvae/tvae/templates"
 )
 
@@ -112,20 +111,20 @@ func (s *Server) replayMap(c echo.Context) (*explore.Run, viewState, *explore.Ma
 }
 
 // replayIndex lists a run's snapshots with their latent quality, for the
-// step slider and the quality curves:
-// GET /runs/:run/replay.
+// step slider and the quality curves, each as the event stream's snapshot
+// event describes it: GET /runs/:run/replay.
 func (s *Server) replayIndex(c echo.Context) error {
 	r, err := s.runs.Run(c.Param("run"))
 	if err != nil {
 		return err
 	}
-	snaps := r.Replay.Snapshots()
-	if snaps == nil {
-		snaps = []rundir.SnapshotInfo{}
+	snaps := []snapshotJSON{}
+	for _, info := range r.Replay.Snapshots() {
+		snaps = append(snaps, snapshotEvent(r.ID, r.Config.Epochs, info))
 	}
 	return c.JSON(http.StatusOK, struct {
-		Run       string                `json:"run"`
-		Snapshots []rundir.SnapshotInfo `json:"snapshots"`
+		Run       string         `json:"run"`
+		Snapshots []snapshotJSON `json:"snapshots"`
 	}{r.ID, snaps})
 }
 
