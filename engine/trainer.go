@@ -111,15 +111,20 @@ func (t *Trainer) sampleTriplets() ([]Triplet, error) {
 	if t.labelled == nil {
 		return SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
 	}
-	labels := make([]uint8, len(t.labelled))
-	for k, i := range t.labelled {
-		labels[k] = t.train.Labels[i]
-	}
-	ts, err := SampleTriplets(labels, t.cfg.TripletsPerClass, t.rng)
+	ts, err := SampleTriplets(t.labelledLabels(), t.cfg.TripletsPerClass, t.rng)
 	for k, tr := range ts {
 		ts[k] = Triplet{Anchor: t.labelled[tr.Anchor], Positive: t.labelled[tr.Positive], Negative: t.labelled[tr.Negative]}
 	}
 	return ts, err
+}
+
+// labelledLabels are the labels of the labelled images, in their order.
+func (t *Trainer) labelledLabels() []uint8 {
+	labels := make([]uint8, len(t.labelled))
+	for k, i := range t.labelled {
+		labels[k] = t.train.Labels[i]
+	}
+	return labels
 }
 
 // Snapshot returns a copy of the current weights, safe to read anywhere.
@@ -264,11 +269,7 @@ func (t *Trainer) labelledBatch(global int) []int {
 	for k := range batch {
 		pos := global*t.cfg.BatchSize + k
 		if pass := pos / n; pass != t.labelledPass {
-			labels := make([]uint8, n)
-			for j, i := range t.labelled {
-				labels[j] = t.train.Labels[i]
-			}
-			t.labelledPass, t.labelledOrder = pass, BalancedOrder(labels, rand.New(rand.NewPCG(t.cfg.Seed, 0x1abe1+uint64(pass))))
+			t.labelledPass, t.labelledOrder = pass, BalancedOrder(t.labelledLabels(), rand.New(rand.NewPCG(t.cfg.Seed, 0x1abe1+uint64(pass))))
 		}
 		batch[k] = t.labelled[t.labelledOrder[pos%n]]
 	}
