@@ -739,27 +739,28 @@
     }
 
     decode(x, y) {
-      const fig = byTestId("decoded", this.section);
-      const img = fig.querySelector("img");
-      img.onload = () => {
-        fig.dataset.x = x.toFixed(4);
-        fig.dataset.y = y.toFixed(4);
-        fig.hidden = false;
-      };
-      img.src = this.base + "/decode.png?" + this.query() + "&x=" + x.toFixed(4) + "&y=" + y.toFixed(4);
-      fig.querySelector("figcaption").textContent = "decoded at (" + x.toFixed(2) + ", " + y.toFixed(2) + "), the other principal components at their mean";
+      this.showFigure("decoded", "/decode.png", "&x=" + x.toFixed(4) + "&y=" + y.toFixed(4),
+        "decoded at (" + x.toFixed(2) + ", " + y.toFixed(2) + "), the other principal components at their mean",
+        { x: x.toFixed(4), y: y.toFixed(4) });
     }
 
     interpolate(a, b) {
-      const fig = byTestId("interpolation", this.section);
+      this.showFigure("interpolation", "/interpolate.png", "&a=" + a + "&b=" + b,
+        "from the mean of point " + a + " to the mean of point " + b, { a: String(a), b: String(b) });
+    }
+
+    // showFigure loads a picture of the view (path, with extra query
+    // parameters) into the card's figure id, which shows once it has loaded
+    // and then carries data.
+    showFigure(id, path, extra, caption, data) {
+      const fig = byTestId(id, this.section);
       const img = fig.querySelector("img");
       img.onload = () => {
-        fig.dataset.a = String(a);
-        fig.dataset.b = String(b);
+        Object.assign(fig.dataset, data);
         fig.hidden = false;
       };
-      img.src = this.base + "/interpolate.png?" + this.query() + "&a=" + a + "&b=" + b;
-      fig.querySelector("figcaption").textContent = "from the mean of point " + a + " to the mean of point " + b;
+      img.src = this.base + path + "?" + this.query() + extra;
+      fig.querySelector("figcaption").textContent = caption;
     }
 
     loadComparison() {
