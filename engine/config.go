@@ -37,6 +37,20 @@ type Config struct {
 	Margin float64 `yaml:"margin"`
 	// NormWeight multiplies the sum of the Frobenius norms of the three μ batches.
 	NormWeight float64 `yaml:"norm_weight"`
+	// Distance is the triplet loss's distance: "euclidean" (the paper),
+	// "squared" or "cosine" (see DistanceEuclidean). Online mining ranks by it.
+	Distance string `yaml:"distance"`
+	// SoftMargin replaces the triplet hinge max(0, x) by softplus(x)
+	// (Hermans, Beyer and Leibe 2017, who also set margin 0).
+	SoftMargin bool `yaml:"soft_margin"`
+	// TripletOn is the embedding the triplet and norm terms compare: "mu"
+	// (the paper) or "z", a reparameterised sample.
+	TripletOn string `yaml:"triplet_on"`
+	// KLWeight is β, the weight of the KL term inside the ELBO (1: the ELBO).
+	KLWeight float64 `yaml:"kl_weight"`
+	// KLWarmupEpochs, when positive, raises β linearly from 0 to KLWeight
+	// over that many epochs, step by step.
+	KLWarmupEpochs float64 `yaml:"kl_warmup_epochs"`
 	// TripletsPerClass is the number of training triplets drawn per anchor class.
 	TripletsPerClass int `yaml:"triplets_per_class"`
 	// TripletMining chooses the triplets of a triplet run: "list" (the
@@ -82,6 +96,9 @@ func DefaultConfig() Config {
 		TripletWeight:    1,
 		Margin:           0.2,
 		NormWeight:       0.001,
+		Distance:         DistanceEuclidean,
+		TripletOn:        TripletOnMu,
+		KLWeight:         1,
 		TripletsPerClass: 5000,
 		TripletMining:    MineList,
 		LabelledFraction: 1,
@@ -115,7 +132,29 @@ func (c Config) FewLabels() bool { return c.IsTriplet() && c.LabelledFraction < 
 // MinesOnline reports whether a triplet run mines its triplets in each batch
 // of images instead of training on a list.
 func (c Config) MinesOnline() bool {
-	return c.IsTriplet() && (c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard)
+	return c.IsTriplet() && (c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard || c.TripletMining == MineBatchAll)
+}
+
+// The embeddings the triplet term can compare (Config.TripletOn).
+const (
+	TripletOnMu = "mu"
+	TripletOnZ  = "z"
+)
+
+// Objective returns the training loss's weights, margin and distance.
+func (c Config) Objective() Objective {
+	return Objective{ELBOWeight: c.ELBOWeight, TripletWeight: c.TripletWeight, Margin: c.Margin, NormWeight: c.NormWeight,
+		Distance: c.Distance, SoftMargin: c.SoftMargin, TripletOnZ: c.TripletOn == TripletOnZ}
+}
+
+// KLWeightAt returns β at a global step (steps done before it, across
+// epochs) of epochSteps steps an epoch: KLWeight, reached linearly over
+// KLWarmupEpochs.
+func (c Config) KLWeightAt(global, epochSteps int) float64 {
+	if c.KLWarmupEpochs <= 0 {
+		return c.KLWeight
+	}
+	return c.KLWeight * min(1, float64(global)/(c.KLWarmupEpochs*float64(epochSteps)))
 }
 
 // IsTriplet reports whether the run trains on triplets (TVAE) rather than on
@@ -186,8 +225,13 @@ func (c Config) Validate() error {
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
 	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
-	check(c.TripletMining == MineList || c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard,
-		"triplet_mining %q is not %s, %s or %s", c.TripletMining, MineList, MineBatchHard, MineSemiHard)
+	check(c.TripletMining == MineList || c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard || c.TripletMining == MineBatchAll,
+		"triplet_mining %q is not %s, %s, %s or %s", c.TripletMining, MineList, MineBatchAll, MineBatchHard, MineSemiHard)
+	check(c.Distance == DistanceEuclidean || c.Distance == DistanceSquared || c.Distance == DistanceCosine,
+		"distance %q is not %s, %s or %s", c.Distance, DistanceEuclidean, DistanceSquared, DistanceCosine)
+	check(c.TripletOn == TripletOnMu || c.TripletOn == TripletOnZ, "triplet_on %q is not %s or %s", c.TripletOn, TripletOnMu, TripletOnZ)
+	check(c.KLWeight >= 0, "kl_weight must be >= 0 (got %g)", c.KLWeight)
+	check(c.KLWarmupEpochs >= 0, "kl_warmup_epochs must be >= 0 (got %g)", c.KLWarmupEpochs)
 	check(c.TripletMining == MineList || c.TripletsFile == "", "triplets_file needs triplet_mining %s: a file is a list", MineList)
 	check(c.TripletMining == MineList || !c.RedrawTriplets, "redraw_triplets needs triplet_mining %s: mined triplets are new at every step", MineList)
 	check(c.LabelledFraction > 0 && c.LabelledFraction <= 1, "labelled_fraction must be in (0, 1] (got %g)", c.LabelledFraction)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -51,7 +52,16 @@ func TestConfigSetAndValidate(t *testing.T) {
 		{"hidden=[]", "hidden must list"},
 		{"triplet_mining=batch-hard", ""},
 		{"triplet_mining=semi-hard", ""},
-		{"triplet_mining=hardest", `triplet_mining "hardest" is not list, batch-hard or semi-hard`},
+		{"triplet_mining=batch-all", ""},
+		{"triplet_mining=hardest", `triplet_mining "hardest" is not list, batch-all, batch-hard or semi-hard`},
+		{"distance=cosine", ""},
+		{"distance=squared", ""},
+		{"distance=manhattan", `distance "manhattan" is not euclidean, squared or cosine`},
+		{"soft_margin=true", ""},
+		{"triplet_on=z", ""},
+		{"triplet_on=x", `triplet_on "x" is not mu or z`},
+		{"kl_weight=-1", "kl_weight must be >= 0"},
+		{"kl_warmup_epochs=-2", "kl_warmup_epochs must be >= 0"},
 		{"triplets_per_class=0", "triplets_per_class must be >= 1"},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
@@ -111,4 +121,22 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("round trip of a valid config: %v\n%+v\n%+v", err, c, again)
 		}
 	})
+}
+
+// β rises linearly over the warm-up, step by step, and stays at KLWeight.
+func TestKLWeightAt(t *testing.T) {
+	c := DefaultConfig()
+	c.KLWeight, c.KLWarmupEpochs = 0.5, 2
+	for _, tc := range []struct {
+		global int
+		want   float64
+	}{{0, 0}, {10, 0.025}, {100, 0.25}, {200, 0.5}, {1000, 0.5}} {
+		if got := c.KLWeightAt(tc.global, 100); math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("KLWeightAt(%d, 100) = %g, want %g", tc.global, got, tc.want)
+		}
+	}
+	c.KLWarmupEpochs = 0
+	if got := c.KLWeightAt(0, 100); got != 0.5 {
+		t.Errorf("without warm-up β = %g, want 0.5", got)
+	}
 }

@@ -7,19 +7,39 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Objective holds the weights and margin of the training loss
+// Objective holds the weights, margin and distance of the training loss
 //
-//	L = ELBOWeight·NELBO + TripletWeight·mean_b relu(d(μa,μp) - d(μa,μn) + Margin)
-//	    + NormWeight·(‖μa‖ + ‖μp‖ + ‖μn‖),
+//	L = ELBOWeight·(BCE + β·KL) + TripletWeight·mean_b h(d(ea,ep) - d(ea,en) + Margin)
+//	    + NormWeight·(‖ea‖ + ‖ep‖ + ‖en‖),
 //
-// with NELBO the negative ELBO per image averaged over every image of the batch
-// (or over the batch's separate ELBO images, with few labels), d the Euclidean
-// distance and ‖·‖ the Frobenius norm of a batch of means.
+// with BCE + KL the negative ELBO per image averaged over every image of the
+// batch (or over the batch's separate ELBO images, with few labels), β the KL
+// weight fed at each step (1 for the ELBO itself), e the embedding of an image
+// (μ, or a sample z with TripletOnZ), d the Distance, h the hinge relu or,
+// with SoftMargin, softplus, and ‖·‖ the Frobenius norm of a batch of
+// embeddings.
 type Objective struct {
 	ELBOWeight, TripletWeight, Margin, NormWeight float64
+	// Distance is DistanceEuclidean (the paper), DistanceSquared or DistanceCosine.
+	Distance string
+	// SoftMargin replaces the hinge relu(x) by softplus(x) = log(1 + eˣ).
+	SoftMargin bool
+	// TripletOnZ takes the triplet and norm terms on sampled z, not on μ.
+	TripletOnZ bool
 }
 
-// distanceEpsilon keeps d = √(Σ(a-b)² + ε) differentiable when two means meet.
+// The distances of the triplet loss (Config.Distance).
+const (
+	// DistanceEuclidean is d(u,v) = √(Σ (u_k − v_k)² + ε), the paper's.
+	DistanceEuclidean = "euclidean"
+	// DistanceSquared is d(u,v) = Σ (u_k − v_k)².
+	DistanceSquared = "squared"
+	// DistanceCosine is d(u,v) = 1 − u·v / (√(‖u‖² + ε)·√(‖v‖² + ε)).
+	DistanceCosine = "cosine"
+)
+
+// distanceEpsilon keeps d = √(Σ(a-b)² + ε) differentiable when two means
+// meet, and the cosine distance defined at the origin.
 const distanceEpsilon = 1e-12
 
 // Terms are the values of the loss and its parts for one batch.
@@ -44,13 +64,15 @@ type stepGraph struct {
 	g                             *G.ExprGraph
 	x, eps                        *G.Node // inputs, fed every step
 	xt                            *G.Node // the triplets' images when the ELBO has its own; nil otherwise
+	epst                          *G.Node // the noise of xt's z when the triplet term is on z; else nil
+	klWeight                      *G.Node // β, a scalar input fed every step
 	weights                       G.Nodes // W and b of every layer, in Params.Layers order
 	total, bce, kl, triplet, norm *G.Node
 	vm                            G.VM
 	rows                          int // images in the batch (3·triplets for a triplet step)
-	// xData, epsData and xtData back the inputs; the trainer refills them
-	// each step instead of allocating new ones.
-	xData, epsData, xtData []float32
+	// xData, epsData, xtData and epstData back the inputs; the trainer
+	// refills them each step instead of allocating new ones.
+	xData, epsData, xtData, epstData []float32
 }
 
 // newStepGraph builds the graph over the given weight tensors (W then b for
@@ -81,13 +103,20 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	latent := weights[2*encoderDepth].Shape()[1]
 	s.x = G.NewMatrix(g, dt, G.WithShape(s.rows, input), G.WithName("x"))
 	s.eps = G.NewMatrix(g, dt, G.WithShape(s.rows, latent), G.WithName("eps"))
+	s.klWeight = G.NewScalar(g, dt, G.WithName("beta"))
 	if separate {
 		s.xt = G.NewMatrix(g, dt, G.WithShape(3*batch, input), G.WithName("xt"))
+		if obj.TripletOnZ {
+			s.epst = G.NewMatrix(g, dt, G.WithShape(3*batch, latent), G.WithName("epst"))
+		}
 	}
 	if dt == tensor.Float32 { // the trainer's type; float64 graphs are only built by tests
 		s.xData, s.epsData = make([]float32, s.rows*input), make([]float32, s.rows*latent)
-		if separate {
+		if s.xt != nil {
 			s.xtData = make([]float32, 3*batch*input)
+		}
+		if s.epst != nil {
+			s.epstData = make([]float32, 3*batch*latent)
 		}
 	}
 
@@ -112,8 +141,11 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		}
 		return layer(h, encoderDepth, false), layer(h, encoderDepth+1, false)
 	}
+	sample := func(mu, logVar, eps *G.Node) *G.Node {
+		return G.Must(G.Add(mu, G.Must(G.HadamardProd(G.Must(G.Exp(G.Must(G.Mul(logVar, c(0.5))))), eps))))
+	}
 	mu, logVar := encode(s.x)
-	z := G.Must(G.Add(mu, G.Must(G.HadamardProd(G.Must(G.Exp(G.Must(G.Mul(logVar, c(0.5))))), s.eps))))
+	z := sample(mu, logVar, s.eps)
 	h := z
 	nLayers := len(weights) / 2
 	for i := encoderDepth + 2; i < nLayers; i++ {
@@ -127,24 +159,45 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	// -½ Σ (1 + log σ² - μ² - σ²), per image.
 	klSum := G.Must(G.Sum(G.Must(G.Sub(G.Must(G.Add(G.Must(G.Exp(logVar)), G.Must(G.Square(mu)))), logVar))))
 	s.kl = G.Must(G.Sub(G.Must(G.Mul(klSum, c(0.5/float64(s.rows)))), c(0.5*float64(latent))))
-	s.total = G.Must(G.Mul(G.Must(G.Add(s.bce, s.kl)), c(obj.ELBOWeight)))
+	s.total = G.Must(G.Mul(G.Must(G.Add(s.bce, G.Must(G.Mul(s.kl, s.klWeight)))), c(obj.ELBOWeight)))
 
 	if triplet {
-		if separate {
-			mu, _ = encode(s.xt)
+		embed := mu
+		switch {
+		case separate && obj.TripletOnZ:
+			m, lv := encode(s.xt)
+			embed = sample(m, lv, s.epst)
+		case separate:
+			embed, _ = encode(s.xt)
+		case obj.TripletOnZ:
+			embed = z
 		}
 		// Index a 3×B×L view, not row ranges: Gorgonia v0.9.18 hashes Slice
 		// bounds modulo 256 and would merge rows 0:128 with 256:384.
-		mu3 := G.Must(G.Reshape(mu, tensor.Shape{3, batch, latent}))
-		a := G.Must(G.Slice(mu3, G.S(0)))
-		p := G.Must(G.Slice(mu3, G.S(1)))
-		n := G.Must(G.Slice(mu3, G.S(2)))
-		dist := func(u, v *G.Node) *G.Node {
-			sq := G.Must(G.Sum(G.Must(G.Square(G.Must(G.Sub(u, v)))), 1))
-			return G.Must(G.Sqrt(G.Must(G.Add(sq, c(distanceEpsilon)))))
+		e3 := G.Must(G.Reshape(embed, tensor.Shape{3, batch, latent}))
+		a := G.Must(G.Slice(e3, G.S(0)))
+		p := G.Must(G.Slice(e3, G.S(1)))
+		n := G.Must(G.Slice(e3, G.S(2)))
+		rowSum := func(u *G.Node) *G.Node { return G.Must(G.Sum(u, 1)) }
+		norm := func(u *G.Node) *G.Node {
+			return G.Must(G.Sqrt(G.Must(G.Add(rowSum(G.Must(G.Square(u))), c(distanceEpsilon)))))
 		}
-		hinge := G.Must(G.Rectify(G.Must(G.Add(G.Must(G.Sub(dist(a, p), dist(a, n))), c(obj.Margin)))))
-		s.triplet = G.Must(G.Mean(hinge))
+		dist := func(u, v *G.Node) *G.Node {
+			switch obj.Distance {
+			case DistanceSquared:
+				return rowSum(G.Must(G.Square(G.Must(G.Sub(u, v)))))
+			case DistanceCosine:
+				cos := G.Must(G.HadamardDiv(rowSum(G.Must(G.HadamardProd(u, v))), G.Must(G.HadamardProd(norm(u), norm(v)))))
+				return G.Must(G.Sub(c(1), cos))
+			}
+			return norm(G.Must(G.Sub(u, v)))
+		}
+		gap := G.Must(G.Add(G.Must(G.Sub(dist(a, p), dist(a, n))), c(obj.Margin)))
+		hinge := G.Rectify
+		if obj.SoftMargin {
+			hinge = G.Softplus
+		}
+		s.triplet = G.Must(G.Mean(G.Must(hinge(gap))))
 		frob := func(u *G.Node) *G.Node { return G.Must(G.Sqrt(G.Must(G.Sum(G.Must(G.Square(u)))))) }
 		s.norm = G.Must(G.Add(G.Must(G.Add(frob(a), frob(p))), frob(n)))
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.triplet, c(obj.TripletWeight)))))
@@ -157,11 +210,12 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	return s, nil
 }
 
-// run feeds x, eps and (for a graph with separate ELBO images) the triplets'
-// images xt, runs forward and backward, and returns the loss terms.
-// Gradients are zeroed first because Gorgonia's dual values accumulate them
-// across runs.
-func (s *stepGraph) run(x, eps, xt tensor.Tensor) (Terms, error) {
+// run feeds x, eps, the KL weight β and (for a graph with separate ELBO
+// images) the triplets' images xt and their noise epst (nil unless the
+// triplet term is on z), runs forward and backward, and returns the loss
+// terms. Gradients are zeroed first because Gorgonia's dual values
+// accumulate them across runs.
+func (s *stepGraph) run(x, eps, xt, epst tensor.Tensor, klWeight float64) (Terms, error) {
 	for _, w := range s.weights {
 		if g, err := w.Grad(); err == nil && g != nil {
 			g.(tensor.Tensor).Zero()
@@ -177,6 +231,18 @@ func (s *stepGraph) run(x, eps, xt tensor.Tensor) (Terms, error) {
 		if err := G.Let(s.xt, xt); err != nil {
 			return Terms{}, err
 		}
+	}
+	if s.epst != nil {
+		if err := G.Let(s.epst, epst); err != nil {
+			return Terms{}, err
+		}
+	}
+	var beta any = klWeight
+	if s.klWeight.Dtype() == tensor.Float32 {
+		beta = float32(klWeight)
+	}
+	if err := G.Let(s.klWeight, beta); err != nil {
+		return Terms{}, err
 	}
 	defer s.vm.Reset()
 	if err := s.vm.RunAll(); err != nil {

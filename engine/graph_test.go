@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -60,9 +61,10 @@ func (r *refNet) encode(x []float64) (mu, logVar []float64) {
 }
 
 // terms computes the loss of one batch by hand, image by image: the ELBO on
-// the images x, the triplet terms on the images xt (anchors, positives,
-// negatives; the paper's graph has xt = x).
-func (r *refNet) terms(x, eps, xt [][]float64, obj Objective, batch int) Terms {
+// the images x (KL weighted by beta), the triplet terms on the images xt
+// (anchors, positives, negatives; the paper's graph has xt = x), compared
+// by their μ or, with obj.TripletOnZ, by their samples with noise epst.
+func (r *refNet) terms(x, eps, xt, epst [][]float64, obj Objective, batch int, beta float64) Terms {
 	var t Terms
 	for i := range x {
 		mu, lv := r.encode(x[i])
@@ -81,29 +83,50 @@ func (r *refNet) terms(x, eps, xt [][]float64, obj Objective, batch int) Terms {
 	}
 	t.BCE /= float64(len(x))
 	t.KL /= float64(len(x))
-	t.Total = obj.ELBOWeight * (t.BCE + t.KL)
+	t.Total = obj.ELBOWeight * (t.BCE + beta*t.KL)
 	if obj.TripletWeight == 0 {
 		return t
 	}
+	dot := func(u, v []float64) float64 {
+		s := 0.0
+		for j := range u {
+			s += u[j] * v[j]
+		}
+		return s
+	}
 	dist := func(u, v []float64) float64 {
+		switch obj.Distance {
+		case DistanceSquared:
+			return dot(u, u) - 2*dot(u, v) + dot(v, v)
+		case DistanceCosine:
+			return 1 - dot(u, v)/(math.Sqrt(dot(u, u)+distanceEpsilon)*math.Sqrt(dot(v, v)+distanceEpsilon))
+		}
 		s := 0.0
 		for j := range u {
 			s += (u[j] - v[j]) * (u[j] - v[j])
 		}
 		return math.Sqrt(s + distanceEpsilon)
 	}
-	mus := make([][]float64, len(xt))
+	hinge := func(v float64) float64 { return math.Max(0, v) }
+	if obj.SoftMargin {
+		hinge = func(v float64) float64 { return math.Log1p(math.Exp(v)) }
+	}
+	es := make([][]float64, len(xt))
 	for i := range xt {
-		mus[i], _ = r.encode(xt[i])
+		mu, lv := r.encode(xt[i])
+		es[i] = mu
+		if obj.TripletOnZ {
+			for j := range mu {
+				es[i][j] += math.Exp(0.5*lv[j]) * epst[i][j]
+			}
+		}
 	}
 	frob := [3]float64{}
 	for b := 0; b < batch; b++ {
-		a, p, n := mus[b], mus[batch+b], mus[2*batch+b]
-		t.Triplet += math.Max(0, dist(a, p)-dist(a, n)+obj.Margin) / float64(batch)
+		a, p, n := es[b], es[batch+b], es[2*batch+b]
+		t.Triplet += hinge(dist(a, p)-dist(a, n)+obj.Margin) / float64(batch)
 		for k, m := range [][]float64{a, p, n} {
-			for _, v := range m {
-				frob[k] += v * v
-			}
+			frob[k] += dot(m, m)
 		}
 	}
 	t.Norm = math.Sqrt(frob[0]) + math.Sqrt(frob[1]) + math.Sqrt(frob[2])
@@ -148,21 +171,32 @@ func randomBatch(rng *rand.Rand, rows, in, latent int) (x, eps [][]float64, xt, 
 
 func TestStepGraphMatchesBruteForce(t *testing.T) {
 	const tol = 1e-9 // float64 graph against float64 loops: only summation order differs
-	paper := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001}
+	paper := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}
+	with := func(change func(*Objective)) Objective {
+		o := paper
+		change(&o)
+		return o
+	}
 	cases := []struct {
 		name       string
 		in, latent int
 		hidden     []int
 		batch      int
 		obj        Objective
+		beta       float64
 	}{
-		{"vae", 7, 3, []int{5}, 6, Objective{ELBOWeight: 1}},
-		{"tvae", 7, 3, []int{5}, 4, paper},
-		{"tvae-deep", 6, 2, []int{5, 4}, 3, paper},
+		{"vae", 7, 3, []int{5}, 6, Objective{ELBOWeight: 1}, 1},
+		{"vae-beta", 7, 3, []int{5}, 6, Objective{ELBOWeight: 1}, 0.3},
+		{"tvae", 7, 3, []int{5}, 4, paper, 1},
+		{"tvae-deep", 6, 2, []int{5, 4}, 3, paper, 1},
 		// 128 triplets = 384 rows: the batch on which Gorgonia's Slice hash
 		// merges rows 0:128 with rows 256:384.
-		{"tvae-384-rows", 4, 2, []int{3}, 128, paper},
-		{"tvae-big-margin", 5, 2, []int{4}, 5, Objective{ELBOWeight: 0.5, TripletWeight: 2, Margin: 5, NormWeight: 0.1}},
+		{"tvae-384-rows", 4, 2, []int{3}, 128, paper, 1},
+		{"tvae-big-margin", 5, 2, []int{4}, 5, Objective{ELBOWeight: 0.5, TripletWeight: 2, Margin: 5, NormWeight: 0.1, Distance: DistanceEuclidean}, 1},
+		{"tvae-squared", 7, 3, []int{5}, 4, with(func(o *Objective) { o.Distance = DistanceSquared }), 1},
+		{"tvae-cosine", 7, 3, []int{5}, 4, with(func(o *Objective) { o.Distance = DistanceCosine }), 1},
+		{"tvae-soft", 7, 3, []int{5}, 4, with(func(o *Objective) { o.SoftMargin, o.Margin = true, 0 }), 1},
+		{"tvae-z-beta", 7, 3, []int{5}, 4, with(func(o *Objective) { o.TripletOnZ = true }), 0.5},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,11 +204,11 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 			p := NewParams(tc.in, tc.hidden, tc.latent, rng)
 			s, _ := float64Graph(t, p, tc.obj, tc.batch)
 			x, eps, xt, et := randomBatch(rng, s.rows, tc.in, tc.latent)
-			got, err := s.run(xt, et, nil)
+			got, err := s.run(xt, et, nil, nil, tc.beta)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := newRefNet(p).terms(x, eps, x, tc.obj, tc.batch)
+			want := newRefNet(p).terms(x, eps, x, eps, tc.obj, tc.batch, tc.beta)
 			for _, c := range []struct {
 				name      string
 				got, want float64
@@ -191,8 +225,14 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 // through the encoder: the graph agrees with the loops, and its gradients
 // with the loops' finite differences on a few weights.
 func TestSeparateELBOGraphMatchesBruteForce(t *testing.T) {
-	const in, latent, batch, elboRows = 6, 3, 4, 5
-	obj := Objective{ELBOWeight: 0.3, TripletWeight: 1, Margin: 0.5, NormWeight: 0.01}
+	for _, onZ := range []bool{false, true} {
+		t.Run(fmt.Sprintf("triplet-on-z=%v", onZ), func(t *testing.T) { testSeparateELBOGraph(t, onZ) })
+	}
+}
+
+func testSeparateELBOGraph(t *testing.T, onZ bool) {
+	const in, latent, batch, elboRows, beta = 6, 3, 4, 5, 0.7
+	obj := Objective{ELBOWeight: 0.3, TripletWeight: 1, Margin: 0.5, NormWeight: 0.01, Distance: DistanceEuclidean, TripletOnZ: onZ}
 	rng := rand.New(rand.NewPCG(5, 6))
 	p := NewParams(in, []int{5}, latent, rng)
 	var ws []tensor.Tensor
@@ -211,13 +251,16 @@ func TestSeparateELBOGraphMatchesBruteForce(t *testing.T) {
 		t.Fatalf("ELBO rows %d, want %d", s.rows, elboRows)
 	}
 	x, eps, xT, epsT := randomBatch(rng, elboRows, in, latent)
-	xt, _, xtT, _ := randomBatch(rng, 3*batch, in, latent)
-	got, err := s.run(xT, epsT, xtT)
+	xt, epst, xtT, epstT := randomBatch(rng, 3*batch, in, latent)
+	if !onZ {
+		epstT = nil
+	}
+	got, err := s.run(xT, epsT, xtT, epstT, beta)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref := newRefNet(p)
-	want := ref.terms(x, eps, xt, obj, batch)
+	want := ref.terms(x, eps, xt, epst, obj, batch, beta)
 	for _, c := range []struct {
 		name      string
 		got, want float64
@@ -233,7 +276,7 @@ func TestSeparateELBOGraphMatchesBruteForce(t *testing.T) {
 		orig := backs[w.layer][w.index]
 		at := func(v float64) float64 {
 			backs[w.layer][w.index] = v
-			terms, err := s.run(xT, epsT, xtT)
+			terms, err := s.run(xT, epsT, xtT, epstT, beta)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -256,7 +299,8 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 		obj  Objective
 	}{
 		{"vae", Objective{ELBOWeight: 1}},
-		{"tvae", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001}},
+		{"tvae", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}},
+		{"tvae-cosine-soft-z", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.1, NormWeight: 0.001, Distance: DistanceCosine, SoftMargin: true, TripletOnZ: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
@@ -264,7 +308,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 			const batch = 4
 			s, backs := float64Graph(t, p, tc.obj, batch)
 			_, _, xt, et := randomBatch(rng, s.rows, 6, 3)
-			if _, err := s.run(xt, et, nil); err != nil {
+			if _, err := s.run(xt, et, nil, nil, 0.8); err != nil {
 				t.Fatal(err)
 			}
 			var grads [][]float64
@@ -272,7 +316,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 				grads = append(grads, append([]float64(nil), s.grad(i).Data().([]float64)...))
 			}
 			// A second run on the same batch must give the same gradients, not their sum.
-			if _, err := s.run(xt, et, nil); err != nil {
+			if _, err := s.run(xt, et, nil, nil, 0.8); err != nil {
 				t.Fatal(err)
 			}
 			for i := range backs {
@@ -281,7 +325,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 				}
 			}
 			loss := func() float64 {
-				terms, err := s.run(xt, et, nil)
+				terms, err := s.run(xt, et, nil, nil, 0.8)
 				if err != nil {
 					t.Fatal(err)
 				}

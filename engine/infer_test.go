@@ -41,7 +41,7 @@ func TestInferenceMatchesBruteForce(t *testing.T) {
 		}
 		eps = append(eps, e)
 	}
-	want := ref.terms(xs, eps, nil, Objective{ELBOWeight: 1}, 0)
+	want := ref.terms(xs, eps, nil, nil, Objective{ELBOWeight: 1}, 0, 1)
 	if math.Abs(got.BCE-want.BCE) > tol*want.BCE || math.Abs(got.KL-want.KL) > tol*math.Max(1, want.KL) {
 		t.Fatalf("NegativeELBO = %+v, brute force BCE %v KL %v", got, want.BCE, want.KL)
 	}

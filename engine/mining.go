@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -21,6 +22,12 @@ const (
 	// ‖μa − μn‖ > ‖μa − μp‖; when there is none, the farthest (Schroff,
 	// Kalenichenko and Philbin 2015, as TensorFlow Addons implements it).
 	MineSemiHard = "semi-hard"
+	// MineBatchAll trains on the batch's active triplets, those (a, p, n)
+	// of any anchor, same-class p and other-class n whose loss is above
+	// zero, averaged (Hermans, Beyer and Leibe 2017). Each step takes
+	// BatchSize of them drawn uniformly with replacement: an unbiased
+	// estimate of that mean at a fixed graph size.
+	MineBatchAll = "batch-all"
 )
 
 // BalancedOrder is the class-balanced sampler online mining draws its batches
@@ -56,21 +63,42 @@ func BalancedOrder(labels []uint8, rng *rand.Rand) []int {
 	return order
 }
 
-// MineBatch chooses triplets among the rows of a batch's means mu (labels
-// alike) by one of the online rules; the triplets index rows of mu. An anchor
-// without a same-class or an other-class row in the batch gets no triplet.
-// Distances are Euclidean; of equal distances the lower row wins.
-func MineBatch(rule string, mu Embedding, labels []uint8, rng *rand.Rand) ([]Triplet, error) {
-	if rule != MineBatchHard && rule != MineSemiHard {
-		return nil, fmt.Errorf("engine: triplet_mining %q is not online; want %s or %s", rule, MineBatchHard, MineSemiHard)
+// Miner chooses the triplets of a batch of images online, by one of the
+// rules (MineBatchAll, MineBatchHard, MineSemiHard) and the loss's distance.
+type Miner struct {
+	// Rule is MineBatchAll, MineBatchHard or MineSemiHard.
+	Rule string
+	// Distance is the loss's distance (DistanceEuclidean and so on).
+	Distance string
+	// Margin and SoftMargin decide which triplets MineBatchAll counts as
+	// active: every valid one with a soft margin, else those with
+	// d(a,p) − d(a,n) + Margin > 0.
+	Margin     float64
+	SoftMargin bool
+	// Count is the number of triplets MineBatchAll returns.
+	Count int
+}
+
+// Mine chooses triplets among the rows of a batch's means mu (labels alike);
+// the triplets index rows of mu. Batch-hard and semi-hard give one triplet
+// per anchor, and an anchor without a same-class or an other-class row in
+// the batch gets none; of equal distances the lower row wins. Batch-all
+// gives Count triplets drawn with replacement, uniformly among the batch's
+// active triplets (among all valid ones when none is active).
+func (m Miner) Mine(mu Embedding, labels []uint8, rng *rand.Rand) ([]Triplet, error) {
+	if m.Rule != MineBatchHard && m.Rule != MineSemiHard && m.Rule != MineBatchAll {
+		return nil, fmt.Errorf("engine: triplet_mining %q is not online; want %s, %s or %s", m.Rule, MineBatchAll, MineBatchHard, MineSemiHard)
 	}
 	n := mu.N
 	dist := make([]float64, n*n)
 	for i := range n {
 		for j := range i {
-			d := SquaredDistance(mu.Row(i), mu.Row(j))
+			d := rankDistance(m.Distance, mu.Row(i), mu.Row(j))
 			dist[i*n+j], dist[j*n+i] = d, d
 		}
+	}
+	if m.Rule == MineBatchAll {
+		return m.sampleActive(dist, labels, rng), nil
 	}
 	var out []Triplet
 	var same []int
@@ -88,7 +116,7 @@ func MineBatch(rule string, mu Embedding, labels []uint8, rng *rand.Rand) ([]Tri
 		}
 		row := dist[a*n : (a+1)*n]
 		var p, neg int
-		switch rule {
+		switch m.Rule {
 		case MineBatchHard:
 			p = same[0]
 			for _, j := range same {
@@ -124,4 +152,76 @@ func MineBatch(rule string, mu Embedding, labels []uint8, rng *rand.Rand) ([]Tri
 		out = append(out, Triplet{Anchor: a, Positive: p, Negative: neg})
 	}
 	return out, nil
+}
+
+// sampleActive draws m.Count batch-all triplets from the rank distances
+// dist (n×n): it counts the active triplets, draws Count ranks among them
+// and walks the triplets in (anchor, positive, negative) order again to
+// pick them, so that no list of all n³ triplets is ever built.
+func (m Miner) sampleActive(dist []float64, labels []uint8, rng *rand.Rand) []Triplet {
+	n := len(labels)
+	walk := func(active bool, visit func(a, p, neg int)) {
+		for a := range n {
+			for p := range n {
+				if p == a || labels[p] != labels[a] {
+					continue
+				}
+				dap := m.lossDistance(dist[a*n+p])
+				for neg := range n {
+					if labels[neg] == labels[a] {
+						continue
+					}
+					if !active || m.SoftMargin || dap-m.lossDistance(dist[a*n+neg])+m.Margin > 0 {
+						visit(a, p, neg)
+					}
+				}
+			}
+		}
+	}
+	total, active := 0, true
+	walk(active, func(int, int, int) { total++ })
+	if total == 0 {
+		active = false
+		walk(active, func(int, int, int) { total++ })
+	}
+	if total == 0 || m.Count <= 0 {
+		return nil
+	}
+	ranks := make([]int, m.Count)
+	for i := range ranks {
+		ranks[i] = rng.IntN(total)
+	}
+	slices.Sort(ranks)
+	out := make([]Triplet, 0, m.Count)
+	k := 0
+	walk(active, func(a, p, neg int) {
+		for len(out) < m.Count && ranks[len(out)] == k {
+			out = append(out, Triplet{Anchor: a, Positive: p, Negative: neg})
+		}
+		k++
+	})
+	return out
+}
+
+// rankDistance is the distance the miners rank by: the squared Euclidean
+// distance for both Euclidean losses (the same order, without square
+// roots), else the cosine distance 1 − u·v / (√(‖u‖² + ε)·√(‖v‖² + ε)).
+func rankDistance(distance string, u, v []float32) float64 {
+	if distance != DistanceCosine {
+		return SquaredDistance(u, v)
+	}
+	var uv, uu, vv float64
+	for k := range u {
+		a, b := float64(u[k]), float64(v[k])
+		uv, uu, vv = uv+a*b, uu+a*a, vv+b*b
+	}
+	return 1 - uv/(math.Sqrt(uu+distanceEpsilon)*math.Sqrt(vv+distanceEpsilon))
+}
+
+// lossDistance turns a rank distance into the loss's distance.
+func (m Miner) lossDistance(rank float64) float64 {
+	if m.Distance == DistanceEuclidean {
+		return math.Sqrt(rank + distanceEpsilon)
+	}
+	return rank
 }

@@ -51,7 +51,7 @@ func BenchmarkTrainingStep(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := tr.step(batch, 0); err != nil {
+				if _, err := tr.step(batch, 0, 1); err != nil {
 					b.Fatal(err)
 				}
 			}

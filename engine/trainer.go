@@ -186,7 +186,7 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 		s := t.stepsDone
 		global := t.epoch*steps + s // steps done before this one, across epochs
 		batch := t.order[s*bs : min((s+1)*bs, len(t.order))]
-		terms, err := t.step(batch, global)
+		terms, err := t.step(batch, global, steps)
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,8 @@ func (t *Trainer) mine(batch []int) ([]Triplet, error) {
 		labels[r] = t.train.Labels[i]
 	}
 	mu, _ := t.params.Encode(x, len(batch))
-	local, err := MineBatch(t.cfg.TripletMining, Embedding{N: len(batch), Dim: t.cfg.Latent, Data: mu}, labels, t.rng)
+	miner := Miner{Rule: t.cfg.TripletMining, Distance: t.cfg.Distance, Margin: t.cfg.Margin, SoftMargin: t.cfg.SoftMargin, Count: t.cfg.BatchSize}
+	local, err := miner.Mine(Embedding{N: len(batch), Dim: t.cfg.Latent, Data: mu}, labels, t.rng)
 	for k, tr := range local {
 		local[k] = Triplet{Anchor: batch[tr.Anchor], Positive: batch[tr.Positive], Negative: batch[tr.Negative]}
 	}
@@ -288,8 +289,9 @@ func (t *Trainer) listBatch(global int) []Triplet {
 }
 
 // step runs one optimisation step on the examples batch (indices of list
-// triplets or of images), the global-th step of training.
-func (t *Trainer) step(batch []int, global int) (Terms, error) {
+// triplets or of images), the global-th step of training, in epochs of
+// epochSteps steps.
+func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 	var triplets []Triplet
 	switch {
 	case t.cfg.FewLabels() && t.cfg.MinesOnline():
@@ -342,16 +344,20 @@ func (t *Trainer) step(batch []int, global int) (Terms, error) {
 			put(g.xData, r, i)
 		}
 	}
-	eps := g.epsData
-	for i := range eps {
-		eps[i] = float32(t.rng.NormFloat64())
+	for _, eps := range [][]float32{g.epsData, g.epstData} {
+		for i := range eps {
+			eps[i] = float32(t.rng.NormFloat64())
+		}
 	}
-	var xt tensor.Tensor
+	var xt, epst tensor.Tensor
 	if g.xtData != nil {
 		xt = tensor.New(tensor.WithShape(len(g.xtData)/dim, dim), tensor.WithBacking(g.xtData))
 	}
+	if g.epstData != nil {
+		epst = tensor.New(tensor.WithShape(len(g.epstData)/latent, latent), tensor.WithBacking(g.epstData))
+	}
 	terms, err := g.run(tensor.New(tensor.WithShape(g.rows, dim), tensor.WithBacking(g.xData)),
-		tensor.New(tensor.WithShape(g.rows, latent), tensor.WithBacking(eps)), xt)
+		tensor.New(tensor.WithShape(g.rows, latent), tensor.WithBacking(g.epsData)), xt, epst, t.cfg.KLWeightAt(global, epochSteps))
 	if err != nil {
 		return Terms{}, err
 	}
@@ -380,8 +386,7 @@ func (t *Trainer) graph(shape graphShape) (*stepGraph, error) {
 		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)),
 			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(l.B)))
 	}
-	obj := Objective{ELBOWeight: t.cfg.ELBOWeight, TripletWeight: t.cfg.TripletWeight, Margin: t.cfg.Margin, NormWeight: t.cfg.NormWeight}
-	g, err := newStepGraph(tensor.Float32, ws, len(t.cfg.Hidden), obj, shape.batch, shape.elboRows)
+	g, err := newStepGraph(tensor.Float32, ws, len(t.cfg.Hidden), t.cfg.Objective(), shape.batch, shape.elboRows)
 	if err != nil {
 		return nil, err
 	}
