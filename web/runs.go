@@ -50,18 +50,25 @@ func (s *Server) page(c echo.Context) error {
 	return render(c, http.StatusOK, templates.PageView(p))
 }
 
-// The start form's fields and the configuration keys they set.
-var startFields = []struct{ field, key string }{
-	{"epochs", "epochs"},
-	{"triplet_weight", "triplet_weight"},
-	{"margin", "margin"},
-	{"seed", "seed"},
-	{"train_subset", "train_subset"},
-	{"triplets_per_class", "triplets_per_class"},
-	{"iw_samples", "iw_samples"},
-	{"snapshot_every", "snapshot_every"},
-	{"triplet_mining", "triplet_mining"},
-	{"labelled_fraction", "labelled_fraction"},
+// startKeys are the configuration keys the start form sets; each input is
+// named by its key, and an empty one keeps the model's value.
+var startKeys = []string{
+	"epochs",
+	"triplet_weight",
+	"margin",
+	"seed",
+	"train_subset",
+	"triplets_per_class",
+	"iw_samples",
+	"snapshot_every",
+	"triplet_mining",
+	"labelled_fraction",
+	"distance",
+	"soft_margin",
+	"triplet_on",
+	"elbo_weight",
+	"kl_weight",
+	"kl_warmup_epochs",
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value
@@ -69,9 +76,9 @@ var startFields = []struct{ field, key string }{
 func (s *Server) startRun(c echo.Context) error {
 	model := c.FormValue("model")
 	var sets []string
-	for _, f := range startFields {
-		if v := strings.TrimSpace(c.FormValue(f.field)); v != "" {
-			sets = append(sets, f.key+"="+v)
+	for _, key := range startKeys {
+		if v := strings.TrimSpace(c.FormValue(key)); v != "" {
+			sets = append(sets, key+"="+v)
 		}
 	}
 	cfg, err := configs.LoadBuiltin(model, sets)

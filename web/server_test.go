@@ -21,6 +21,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/tvae/tvae/data"
+	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/explore"
 	"github.com/tvae/tvae/internal/datatest"
 )
@@ -372,6 +373,37 @@ func TestFailedRunShowsWhy(t *testing.T) {
 	t.Log(st.Err)
 }
 
+// The start form has an input for every key startRun reads, and every
+// option its selects offer is a value the configuration accepts.
+func TestStartFormOffersEveryKey(t *testing.T) {
+	f := newFixture(t)
+	doc, err := goquery.NewDocumentFromReader(f.do("GET", "/", nil).Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := doc.Find(`[data-testid="start-form"]`)
+	for _, key := range startKeys {
+		if form.Find(`[name="`+key+`"]`).Length() != 1 {
+			t.Errorf("the start form has no input named %s", key)
+		}
+	}
+	form.Find("select option").Each(func(_ int, o *goquery.Selection) {
+		name, _ := o.Closest("select").Attr("name")
+		v, _ := o.Attr("value")
+		if v == "" || name == "model" {
+			return
+		}
+		cfg := engine.DefaultConfig()
+		err := cfg.Set(name + "=" + v)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			t.Errorf("option %s=%s: %v", name, v, err)
+		}
+	})
+}
+
 func TestStartFormErrorsComeBackToThePage(t *testing.T) {
 	f := newFixture(t)
 	rec := f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"0"}})
@@ -386,6 +418,12 @@ func TestStartFormErrorsComeBackToThePage(t *testing.T) {
 	rec = f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, "triplet_mining": {"hardest"}})
 	if loc := rec.Header().Get("Location"); !strings.Contains(loc, "triplet_mining") {
 		t.Fatalf("unknown triplet mining accepted: %q", loc)
+	}
+	for key, bad := range map[string]string{"distance": "manhattan", "soft_margin": "maybe", "triplet_on": "x", "kl_weight": "-1", "kl_warmup_epochs": "-1", "elbo_weight": "-1"} {
+		rec = f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, key: {bad}})
+		if loc := rec.Header().Get("Location"); !strings.Contains(loc, key) {
+			t.Fatalf("%s=%s accepted or not named: %q", key, bad, loc)
+		}
 	}
 	rec = f.do("POST", "/runs", url.Values{"model": {"../../etc/passwd"}})
 	if !strings.Contains(rec.Header().Get("Location"), "not+a+built-in") {

@@ -45,6 +45,22 @@ func startForm(errMsg string) templates.StartForm {
 		{Value: engine.MineBatchHard, Label: "online, batch-hard"},
 		{Value: engine.MineSemiHard, Label: "online, semi-hard"},
 	}
+	f.Distances = []templates.Option{
+		{Value: "", Label: "model's own (the paper: Euclidean)"},
+		{Value: engine.DistanceEuclidean, Label: "Euclidean"},
+		{Value: engine.DistanceSquared, Label: "squared Euclidean"},
+		{Value: engine.DistanceCosine, Label: "cosine"},
+	}
+	f.Hinges = []templates.Option{
+		{Value: "", Label: "model's own (the paper: hard)"},
+		{Value: "false", Label: "hard, max(0, ·)"},
+		{Value: "true", Label: "soft, softplus"},
+	}
+	f.TripletOns = []templates.Option{
+		{Value: "", Label: "model's own (the paper: μ)"},
+		{Value: engine.TripletOnMu, Label: "means μ"},
+		{Value: engine.TripletOnZ, Label: "samples z"},
+	}
 	names := configs.Names()
 	// MNIST first: the paper's dataset is the natural default.
 	sort.SliceStable(names, func(i, j int) bool {
