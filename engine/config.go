@@ -63,6 +63,11 @@ type Config struct {
 	// labelled ones only: an epoch passes over all images, and each step
 	// adds BatchSize triplets among the labelled images.
 	LabelledFraction float64 `yaml:"labelled_fraction"`
+	// AugmentShift, when positive, translates each triplet image by a random
+	// whole number of pixels, from −AugmentShift to AugmentShift in each
+	// direction, at every step (see Translate). The ELBO's own images are
+	// not moved, except where the ELBO is taken on the triplets' images.
+	AugmentShift int `yaml:"augment_shift"`
 	// RedrawTriplets draws a fresh set of training triplets at every epoch.
 	RedrawTriplets bool `yaml:"redraw_triplets"`
 	// TripletsFile, when set, names a CSV of the training triplets
@@ -223,6 +228,7 @@ func (c Config) Validate() error {
 	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
 	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
+	check(c.AugmentShift >= 0, "augment_shift must be >= 0 (got %d)", c.AugmentShift)
 	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
 	check(c.TripletMining == MineList || c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard || c.TripletMining == MineBatchAll,

@@ -61,6 +61,7 @@ func TestConfigSetAndValidate(t *testing.T) {
 		{"triplet_on=z", ""},
 		{"triplet_on=x", `triplet_on "x" is not mu or z`},
 		{"kl_weight=-1", "kl_weight must be >= 0"},
+		{"augment_shift=-1", "augment_shift must be >= 0"},
 		{"kl_warmup_epochs=-2", "kl_warmup_epochs must be >= 0"},
 		{"triplets_per_class=0", "triplets_per_class must be >= 1"},
 	} {

@@ -333,10 +333,17 @@ func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 			xt = g.xtData
 		}
 		n := len(triplets)
+		putTriplet := put
+		if k := t.cfg.AugmentShift; k > 0 {
+			putTriplet = func(x []float32, row, img int) {
+				dx, dy := t.rng.IntN(2*k+1)-k, t.rng.IntN(2*k+1)-k
+				Translate(x[row*dim:(row+1)*dim], t.train.Image(img), t.train.Rows, t.train.Cols, dx, dy)
+			}
+		}
 		for r, tr := range triplets {
-			put(xt, r, tr.Anchor)
-			put(xt, n+r, tr.Positive)
-			put(xt, 2*n+r, tr.Negative)
+			putTriplet(xt, r, tr.Anchor)
+			putTriplet(xt, n+r, tr.Positive)
+			putTriplet(xt, 2*n+r, tr.Negative)
 		}
 	}
 	if triplets == nil || g.xtData != nil {

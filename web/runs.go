@@ -69,6 +69,7 @@ var startKeys = []string{
 	"elbo_weight",
 	"kl_weight",
 	"kl_warmup_epochs",
+	"augment_shift",
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value

@@ -419,7 +419,7 @@ func TestStartFormErrorsComeBackToThePage(t *testing.T) {
 	if loc := rec.Header().Get("Location"); !strings.Contains(loc, "triplet_mining") {
 		t.Fatalf("unknown triplet mining accepted: %q", loc)
 	}
-	for key, bad := range map[string]string{"distance": "manhattan", "soft_margin": "maybe", "triplet_on": "x", "kl_weight": "-1", "kl_warmup_epochs": "-1", "elbo_weight": "-1"} {
+	for key, bad := range map[string]string{"distance": "manhattan", "soft_margin": "maybe", "triplet_on": "x", "kl_weight": "-1", "kl_warmup_epochs": "-1", "elbo_weight": "-1", "augment_shift": "-1"} {
 		rec = f.do("POST", "/runs", url.Values{"model": {"paper-tvae-mnist"}, key: {bad}})
 		if loc := rec.Header().Get("Location"); !strings.Contains(loc, key) {
 			t.Fatalf("%s=%s accepted or not named: %q", key, bad, loc)
