@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"slices"
 )
 
 // Checkpoint is everything a Trainer needs, besides its configuration and
@@ -21,6 +22,10 @@ type Checkpoint struct {
 	Order   []int
 	Step    int
 	StepSum Terms
+	// Pool and PoolLabels are a self-training run's images for mining and
+	// their labels (true or pseudo) in the epoch under way; nil otherwise.
+	Pool       []int
+	PoolLabels []uint8
 }
 
 // Checkpoint copies the trainer's state. Call it on the training goroutine
@@ -32,9 +37,13 @@ func (t *Trainer) Checkpoint() (Checkpoint, error) {
 	}
 	adam := *t.opt
 	adam.M, adam.V = copyAll(t.opt.M), copyAll(t.opt.V)
-	return Checkpoint{Epoch: t.epoch, Params: t.params.Clone(), Adam: &adam, RNG: rng,
+	c := Checkpoint{Epoch: t.epoch, Params: t.params.Clone(), Adam: &adam, RNG: rng,
 		Triplets: append([]Triplet(nil), t.triplets...),
-		Order:    append([]int(nil), t.order...), Step: t.stepsDone, StepSum: t.sum}, nil
+		Order:    append([]int(nil), t.order...), Step: t.stepsDone, StepSum: t.sum}
+	if t.cfg.SelfTraining {
+		c.Pool, c.PoolLabels = slices.Clone(t.pool), slices.Clone(t.poolLabels)
+	}
+	return c, nil
 }
 
 // Restore puts the trainer in the state of c, before Run. Training then ends
@@ -60,6 +69,9 @@ func (t *Trainer) Restore(c Checkpoint) error {
 	if err := t.checkOrder(c); err != nil {
 		return err
 	}
+	if len(c.Pool) != len(c.PoolLabels) || slices.ContainsFunc(c.Pool, func(i int) bool { return i < 0 || i >= t.train.Len() }) {
+		return fmt.Errorf("engine: the checkpoint's self-training pool indexes images outside the %d training images or lacks labels; the checkpoint is corrupt", t.train.Len())
+	}
 	if err := t.src.UnmarshalBinary(c.RNG); err != nil {
 		return fmt.Errorf("engine: the checkpoint's random state is unreadable: %v", err)
 	}
@@ -69,6 +81,9 @@ func (t *Trainer) Restore(c Checkpoint) error {
 	t.order, t.stepsDone, t.sum = nil, 0, Terms{}
 	if len(c.Order) > 0 {
 		t.order, t.stepsDone, t.sum = append([]int(nil), c.Order...), c.Step, c.StepSum
+	}
+	if len(c.Pool) > 0 {
+		t.pool, t.poolLabels, t.labelledPass = slices.Clone(c.Pool), slices.Clone(c.PoolLabels), -1
 	}
 	return nil
 }

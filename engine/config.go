@@ -68,6 +68,12 @@ type Config struct {
 	// direction, at every step (see Translate). The ELBO's own images are
 	// not moved, except where the ELBO is taken on the triplets' images.
 	AugmentShift int `yaml:"augment_shift"`
+	// SelfTraining, in a few-label run with online mining, lets the
+	// unlabelled images join the mining from the second epoch on: at each
+	// epoch's start, every unlabelled image whose SelfTrainingNeighbours
+	// nearest labelled images (by the current μ) share one class takes it
+	// as a pseudo-label for that epoch (see PseudoLabels).
+	SelfTraining bool `yaml:"self_training"`
 	// RedrawTriplets draws a fresh set of training triplets at every epoch.
 	RedrawTriplets bool `yaml:"redraw_triplets"`
 	// TripletsFile, when set, names a CSV of the training triplets
@@ -228,6 +234,7 @@ func (c Config) Validate() error {
 	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
 	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
+	check(!c.SelfTraining || (c.FewLabels() && c.MinesOnline()), "self_training needs labelled_fraction < 1 and an online triplet_mining (%s, %s or %s)", MineBatchAll, MineBatchHard, MineSemiHard)
 	check(c.AugmentShift >= 0, "augment_shift must be >= 0 (got %d)", c.AugmentShift)
 	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)

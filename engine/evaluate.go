@@ -26,6 +26,11 @@ type EpochMetrics struct {
 	TestBCE   float64 `json:"test_bce"`
 	TestKL    float64 `json:"test_kl"`
 	Seconds   float64 `json:"seconds"`
+	// PseudoLabelled counts the images a self-training run mined with
+	// pseudo-labels in the epoch; PseudoLabelAccuracy is the share whose
+	// pseudo-label is the true one (measured, never used for training).
+	PseudoLabelled      int     `json:"pseudo_labelled,omitempty"`
+	PseudoLabelAccuracy float64 `json:"pseudo_label_accuracy,omitempty"`
 }
 
 // Evaluator scores a model on a test split with fixed triplets and fixed

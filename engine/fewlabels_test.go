@@ -77,7 +77,8 @@ func TestFewLabelsTrainOnLabelledTripletsOnly(t *testing.T) {
 			}
 		}
 		for step := range 5 {
-			for _, i := range tr.labelledBatch(step) {
+			batch, _ := tr.labelledBatch(step)
+			for _, i := range batch {
 				if !labelled[i] {
 					t.Fatalf("%s: step %d mines unlabelled image %d", mining, step, i)
 				}

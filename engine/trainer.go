@@ -51,9 +51,14 @@ type Trainer struct {
 	triplets []Triplet
 	graphs   map[graphShape]*stepGraph
 	// labelled lists the images whose labels may be used, when
-	// Config.LabelledFraction < 1 (nil otherwise); labelledOrder caches the
-	// class-balanced order of its pass labelledPass, for mining.
+	// Config.LabelledFraction < 1 (nil otherwise). Mining draws from pool,
+	// labelled by poolLabels: the labelled images with their labels, and
+	// with self-training the epoch's pseudo-labelled ones too.
+	// labelledOrder caches the class-balanced order of the pool's pass
+	// labelledPass.
 	labelled      []int
+	pool          []int
+	poolLabels    []uint8
 	labelledPass  int
 	labelledOrder []int
 	epoch         int // epochs completed
@@ -90,6 +95,7 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 		if t.labelled, err = LabelledSubset(train.Labels, cfg.LabelledFraction, cfg.Seed); err != nil {
 			return nil, err
 		}
+		t.pool, t.poolLabels = t.labelled, t.labelledLabels()
 	}
 	if cfg.TripletsFile != "" {
 		ts, err := readTripletsFile(cfg.TripletsFile, train.Len())
@@ -170,6 +176,9 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 			}
 			t.triplets = ts
 		}
+		if t.cfg.SelfTraining && t.epoch > 0 {
+			t.selfTrain()
+		}
 		if t.cfg.MinesOnline() && !t.cfg.FewLabels() {
 			t.order = BalancedOrder(t.train.Labels, t.rng)
 		} else {
@@ -215,6 +224,9 @@ func (t *Trainer) runEpoch(ctx context.Context, rec Recorder) error {
 	snap.EpochEnd = true
 	m := t.eval.epoch(snap.Params, snap.Mu)
 	m.Epoch, m.Train, m.Seconds = t.epoch+1, mean, time.Since(start).Seconds()
+	if t.cfg.SelfTraining {
+		m.PseudoLabelled, m.PseudoLabelAccuracy = t.pseudoLabelQuality()
+	}
 	if name, v := firstNonFinite(named{"-ELBO", m.TestNELBO}, named{"reconstruction BCE", m.TestBCE}, named{"KL", m.TestKL}); name != "" {
 		return fmt.Errorf("engine: the test %s is %g after epoch %d; lower learning_rate or check the data", name, v, t.epoch+1)
 	}
@@ -237,19 +249,24 @@ func (t *Trainer) snapshot(global, epochSteps int) *Snapshot {
 }
 
 // mine chooses the triplets of a batch of training images by the current
-// means (Config.TripletMining); they index training images. The epoch's
-// short last batch is topped up from the start of the epoch's order, so that
-// it still holds every class.
-func (t *Trainer) mine(batch []int) ([]Triplet, error) {
-	if short := t.cfg.BatchSize - len(batch); short > 0 {
-		batch = append(slices.Clip(batch), t.order[:min(short, len(t.order)-len(batch))]...)
+// means (Config.TripletMining) and the images' labels (nil: the true ones);
+// they index training images. The epoch's short last batch (true labels
+// only) is topped up from the start of the epoch's order, so that it still
+// holds every class.
+func (t *Trainer) mine(batch []int, labels []uint8) ([]Triplet, error) {
+	if labels == nil {
+		if short := t.cfg.BatchSize - len(batch); short > 0 {
+			batch = append(slices.Clip(batch), t.order[:min(short, len(t.order)-len(batch))]...)
+		}
+		labels = make([]uint8, len(batch))
+		for r, i := range batch {
+			labels[r] = t.train.Labels[i]
+		}
 	}
 	dim := t.train.Dim()
 	x := make([]float32, 0, len(batch)*dim)
-	labels := make([]uint8, len(batch))
-	for r, i := range batch {
+	for _, i := range batch {
 		x = append(x, t.train.Image(i)...)
-		labels[r] = t.train.Labels[i]
 	}
 	mu, _ := t.params.Encode(x, len(batch))
 	miner := Miner{Rule: t.cfg.TripletMining, Distance: t.cfg.Distance, Margin: t.cfg.Margin, SoftMargin: t.cfg.SoftMargin, Count: t.cfg.BatchSize}
@@ -260,21 +277,47 @@ func (t *Trainer) mine(batch []int) ([]Triplet, error) {
 	return local, err
 }
 
-// labelledBatch returns the labelled images of a global step for mining:
-// the step's window of BatchSize positions in a sequence of class-balanced
-// orders of the labelled images, one per pass over them, each drawn from a
+// labelledBatch returns the pool's images of a global step for mining, and
+// their labels: the step's window of BatchSize positions in a sequence of
+// class-balanced orders of the pool, one per pass over it, each drawn from a
 // seed fixed by the pass, so that a resumed run sees the same batches.
-func (t *Trainer) labelledBatch(global int) []int {
-	n := len(t.labelled)
-	batch := make([]int, t.cfg.BatchSize)
+func (t *Trainer) labelledBatch(global int) ([]int, []uint8) {
+	n := len(t.pool)
+	batch, labels := make([]int, t.cfg.BatchSize), make([]uint8, t.cfg.BatchSize)
 	for k := range batch {
 		pos := global*t.cfg.BatchSize + k
 		if pass := pos / n; pass != t.labelledPass {
-			t.labelledPass, t.labelledOrder = pass, BalancedOrder(t.labelledLabels(), rand.New(rand.NewPCG(t.cfg.Seed, 0x1abe1+uint64(pass))))
+			t.labelledPass, t.labelledOrder = pass, BalancedOrder(t.poolLabels, rand.New(rand.NewPCG(t.cfg.Seed, 0x1abe1+uint64(pass))))
 		}
-		batch[k] = t.labelled[t.labelledOrder[pos%n]]
+		j := t.labelledOrder[pos%n]
+		batch[k], labels[k] = t.pool[j], t.poolLabels[j]
 	}
-	return batch
+	return batch, labels
+}
+
+// selfTrain renews the pool at an epoch's start: the labelled images and
+// the unlabelled ones PseudoLabels labels by the current μ.
+func (t *Trainer) selfTrain() {
+	mu, _ := t.params.Encode(t.train.Pixels, t.train.Len())
+	rows, classes := PseudoLabels(Embedding{N: t.train.Len(), Dim: t.cfg.Latent, Data: mu}, t.labelled, t.train.Labels, SelfTrainingNeighbours)
+	t.pool = append(slices.Clone(t.labelled), rows...)
+	t.poolLabels = append(t.labelledLabels(), classes...)
+	t.labelledPass = -1 // the cached order was of the old pool
+}
+
+// pseudoLabelQuality counts the pool's pseudo-labelled images and the share
+// of them whose pseudo-label is the true one.
+func (t *Trainer) pseudoLabelQuality() (int, float64) {
+	n, right := len(t.pool)-len(t.labelled), 0
+	for k := len(t.labelled); k < len(t.pool); k++ {
+		if t.poolLabels[k] == t.train.Labels[t.pool[k]] {
+			right++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return n, float64(right) / float64(n)
 }
 
 // listBatch returns the step's BatchSize triplets of the list, taken in turn
@@ -303,7 +346,7 @@ func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 		triplets = t.listBatch(global)
 	case t.cfg.MinesOnline():
 		var err error
-		if triplets, err = t.mine(batch); err != nil {
+		if triplets, err = t.mine(batch, nil); err != nil {
 			return Terms{}, err
 		}
 	case t.cfg.IsTriplet():

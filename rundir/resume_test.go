@@ -53,12 +53,19 @@ func TestResumeIsBitExact(t *testing.T) {
 		labelled    float64
 		epoch, step int // where to stop
 		steps       int // in an epoch: 300 listed triplets, or 600 images, in batches of 32
+		set         []string
 	}{
-		{false, engine.MineList, 1, 2, 4, 10}, {true, engine.MineList, 1, 2, 4, 10}, {false, engine.MineList, 1, 1, 2, 10},
-		{false, engine.MineSemiHard, 1, 2, 7, 19}, {true, engine.MineList, 0.2, 2, 5, 19}, {false, engine.MineSemiHard, 0.2, 2, 5, 19},
+		{false, engine.MineList, 1, 2, 4, 10, nil}, {true, engine.MineList, 1, 2, 4, 10, nil}, {false, engine.MineList, 1, 1, 2, 10, nil},
+		{false, engine.MineSemiHard, 1, 2, 7, 19, nil}, {true, engine.MineList, 0.2, 2, 5, 19, nil}, {false, engine.MineSemiHard, 0.2, 2, 5, 19, nil},
+		{false, engine.MineBatchAll, 0.2, 2, 5, 19, []string{"self_training=true", "augment_shift=2", "triplet_on=z", "distance=cosine", "soft_margin=true", "kl_warmup_epochs=1.5"}},
 	} {
 		cfg := engine.DefaultConfig()
 		cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize, cfg.RedrawTriplets, cfg.TripletMining, cfg.LabelledFraction = 3, 30, 32, c.redraw, c.mining, c.labelled
+		for _, kv := range c.set {
+			if err := cfg.Set(kv); err != nil {
+				t.Fatal(err)
+			}
+		}
 		dir := t.TempDir()
 		whole, stopped := filepath.Join(dir, "whole"), filepath.Join(dir, "stopped")
 		want, err := Train(context.Background(), cfg, train, test, whole, nil)

@@ -31,7 +31,7 @@ type StartForm struct {
 	Action                                           string
 	Models                                           []Option // value: built-in config name
 	Minings                                          []Option // value: a triplet_mining; the first is the model's own
-	Distances, Hinges, TripletOns                    []Option // values of distance, soft_margin, triplet_on; the first is the model's own
+	Distances, Hinges, TripletOns, SelfTrainings     []Option // values of distance, soft_margin, triplet_on, self_training; the first is the model's own
 	Epochs, TripletWeight, Margin, Seed, TrainSubset string   // defaults shown in the inputs
 	TripletsPerClass, IWSamples, SnapshotEvery       string
 	LabelledFraction                                 string // empty: the model's own

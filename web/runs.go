@@ -70,6 +70,7 @@ var startKeys = []string{
 	"kl_weight",
 	"kl_warmup_epochs",
 	"augment_shift",
+	"self_training",
 }
 
 // startRun starts a run from the form and redirects to its page. A bad value

@@ -393,7 +393,9 @@ func TestStartFormOffersEveryKey(t *testing.T) {
 		if v == "" || name == "model" {
 			return
 		}
+		// A few-label run with online mining, where every option applies.
 		cfg := engine.DefaultConfig()
+		cfg.LabelledFraction, cfg.TripletMining = 0.01, engine.MineBatchHard
 		err := cfg.Set(name + "=" + v)
 		if err == nil {
 			err = cfg.Validate()

@@ -56,6 +56,11 @@ func startForm(errMsg string) templates.StartForm {
 		{Value: "false", Label: "hard, max(0, ·)"},
 		{Value: "true", Label: "soft, softplus"},
 	}
+	f.SelfTrainings = []templates.Option{
+		{Value: "", Label: "model's own (off)"},
+		{Value: "false", Label: "off"},
+		{Value: "true", Label: "on: pseudo-label confident unlabelled images (few labels, online mining)"},
+	}
 	f.TripletOns = []templates.Option{
 		{Value: "", Label: "model's own (the paper: μ)"},
 		{Value: engine.TripletOnMu, Label: "means μ"},
