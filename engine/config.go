@@ -143,7 +143,7 @@ func (c Config) FewLabels() bool { return c.IsTriplet() && c.LabelledFraction < 
 // MinesOnline reports whether a triplet run mines its triplets in each batch
 // of images instead of training on a list.
 func (c Config) MinesOnline() bool {
-	return c.IsTriplet() && (c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard || c.TripletMining == MineBatchAll)
+	return c.IsTriplet() && isOnline(c.TripletMining)
 }
 
 // The embeddings the triplet term can compare (Config.TripletOn).
@@ -238,7 +238,7 @@ func (c Config) Validate() error {
 	check(c.AugmentShift >= 0, "augment_shift must be >= 0 (got %d)", c.AugmentShift)
 	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
-	check(c.TripletMining == MineList || c.TripletMining == MineBatchHard || c.TripletMining == MineSemiHard || c.TripletMining == MineBatchAll,
+	check(c.TripletMining == MineList || isOnline(c.TripletMining),
 		"triplet_mining %q is not %s, %s, %s or %s", c.TripletMining, MineList, MineBatchAll, MineBatchHard, MineSemiHard)
 	check(c.Distance == DistanceEuclidean || c.Distance == DistanceSquared || c.Distance == DistanceCosine,
 		"distance %q is not %s, %s or %s", c.Distance, DistanceEuclidean, DistanceSquared, DistanceCosine)

@@ -63,6 +63,11 @@ func BalancedOrder(labels []uint8, rng *rand.Rand) []int {
 	return order
 }
 
+// isOnline reports whether a triplet_mining rule mines each batch online.
+func isOnline(rule string) bool {
+	return rule == MineBatchAll || rule == MineBatchHard || rule == MineSemiHard
+}
+
 // Miner chooses the triplets of a batch of images online, by one of the
 // rules (MineBatchAll, MineBatchHard, MineSemiHard) and the loss's distance.
 type Miner struct {
@@ -86,7 +91,7 @@ type Miner struct {
 // gives Count triplets drawn with replacement, uniformly among the batch's
 // active triplets (among all valid ones when none is active).
 func (m Miner) Mine(mu Embedding, labels []uint8, rng *rand.Rand) ([]Triplet, error) {
-	if m.Rule != MineBatchHard && m.Rule != MineSemiHard && m.Rule != MineBatchAll {
+	if !isOnline(m.Rule) {
 		return nil, fmt.Errorf("engine: triplet_mining %q is not online; want %s, %s or %s", m.Rule, MineBatchAll, MineBatchHard, MineSemiHard)
 	}
 	n := mu.N
@@ -210,12 +215,7 @@ func rankDistance(distance string, u, v []float32) float64 {
 	if distance != DistanceCosine {
 		return SquaredDistance(u, v)
 	}
-	var uv, uu, vv float64
-	for k := range u {
-		a, b := float64(u[k]), float64(v[k])
-		uv, uu, vv = uv+a*b, uu+a*a, vv+b*b
-	}
-	return 1 - uv/(math.Sqrt(uu+distanceEpsilon)*math.Sqrt(vv+distanceEpsilon))
+	return 1 - dot(u, v)/(math.Sqrt(dot(u, u)+distanceEpsilon)*math.Sqrt(dot(v, v)+distanceEpsilon))
 }
 
 // lossDistance turns a rank distance into the loss's distance.
