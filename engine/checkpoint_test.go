@@ -29,14 +29,7 @@ func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize = 2, 10, 16 // 100 triplets: 7 steps
-	newTrainer := func() *Trainer {
-		tr, err := NewTrainer(cfg, train, eval)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(tr.Close)
-		return tr
-	}
+	newTrainer := func() *Trainer { return newTestTrainer(t, cfg, train, eval) }
 	src := newTrainer()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 3
@@ -56,12 +49,7 @@ func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
 
 	wider := cfg
 	wider.Hidden = []int{500}
-	wide, err := NewTrainer(wider, train, eval)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wide.Close()
-	widerCk, _ := wide.Checkpoint()
+	widerCk, _ := newTestTrainer(t, wider, train, eval).Checkpoint()
 
 	for _, c := range []struct {
 		name string

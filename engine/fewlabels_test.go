@@ -52,18 +52,11 @@ func TestLabelledSubsetIsStratified(t *testing.T) {
 // one epoch of 40 steps lifts triplet accuracy from the untrained 0.67.
 func TestFewLabelsTrainOnLabelledTripletsOnly(t *testing.T) {
 	datatest.Long(t)
-	train := datatest.Load(t, "mnist", "train")
-	eval, err := NewEvaluator(datatest.Load(t, "mnist", "test"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, eval := mnistTrainAndEvaluator(t)
 	for _, mining := range []string{MineList, MineBatchHard} {
 		cfg := DefaultConfig()
 		cfg.Epochs, cfg.TrainSubset, cfg.LabelledFraction, cfg.TripletMining, cfg.TripletsPerClass = 1, 5000, 0.05, mining, 200
-		tr, err := NewTrainer(cfg, train, eval)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := newTestTrainer(t, cfg, train, eval)
 		labelled := map[int]bool{}
 		for _, i := range tr.labelled {
 			labelled[i] = true
@@ -93,6 +86,5 @@ func TestFewLabelsTrainOnLabelledTripletsOnly(t *testing.T) {
 		if rec.steps != (5000+127)/128 || acc < 0.8 {
 			t.Fatalf("%s: %d steps, triplet accuracy %.4f", mining, rec.steps, acc)
 		}
-		tr.Close()
 	}
 }

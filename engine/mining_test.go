@@ -222,11 +222,7 @@ func ownDistanceAccuracy(distance string, mu Embedding, ts []Triplet) float64 {
 // here).
 func TestShortOnlineMiningTrainingLearns(t *testing.T) {
 	datatest.Long(t)
-	train := datatest.Load(t, "mnist", "train")
-	eval, err := NewEvaluator(datatest.Load(t, "mnist", "test"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, eval := mnistTrainAndEvaluator(t)
 	for _, tc := range []struct {
 		set []string
 		min float64
@@ -247,11 +243,7 @@ func TestShortOnlineMiningTrainingLearns(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			tr, err := NewTrainer(cfg, train, eval)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tr.Close()
+			tr := newTestTrainer(t, cfg, train, eval)
 			rec := &countingRecorder{}
 			if err := tr.Run(context.Background(), rec); err != nil {
 				t.Fatal(err)

@@ -68,21 +68,10 @@ func TestPseudoLabelsMatchesBruteForce(t *testing.T) {
 // taken in that epoch keeps the pool and ends with the same weights.
 func TestSelfTrainingPoolSurvivesACheckpoint(t *testing.T) {
 	datatest.Long(t)
-	train := datatest.Load(t, "mnist", "train")
-	eval, err := NewEvaluator(datatest.Load(t, "mnist", "test"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, eval := mnistTrainAndEvaluator(t)
 	cfg := DefaultConfig()
 	cfg.Epochs, cfg.TrainSubset, cfg.LabelledFraction, cfg.TripletMining, cfg.SelfTraining = 2, 3000, 0.1, MineBatchHard, true
-	newTrainer := func() *Trainer {
-		tr, err := NewTrainer(cfg, train, eval)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(tr.Close)
-		return tr
-	}
+	newTrainer := func() *Trainer { return newTestTrainer(t, cfg, train, eval) }
 	whole := newTrainer()
 	rec := &metricsRecorder{}
 	if err := whole.Run(context.Background(), rec); err != nil {

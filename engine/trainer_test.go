@@ -6,8 +6,32 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/tvae/tvae/data"
 	"github.com/tvae/tvae/internal/datatest"
 )
+
+// mnistTrainAndEvaluator loads MNIST's training images and an evaluator on
+// its test images.
+func mnistTrainAndEvaluator(t *testing.T) (*data.Dataset, *Evaluator) {
+	t.Helper()
+	train := datatest.Load(t, "mnist", "train")
+	eval, err := NewEvaluator(datatest.Load(t, "mnist", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return train, eval
+}
+
+// newTestTrainer builds a trainer that the test closes when it ends.
+func newTestTrainer(t *testing.T, cfg Config, train *data.Dataset, eval *Evaluator) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(cfg, train, eval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	return tr
+}
 
 // countingRecorder counts events and can stop training after a number of steps.
 type countingRecorder struct {
@@ -88,18 +112,10 @@ func TestShortTrainingRaisesTripletAccuracy(t *testing.T) {
 }
 
 func TestRecorderErrorAndCancelStopTraining(t *testing.T) {
-	train := datatest.Load(t, "mnist", "train")
-	eval, err := NewEvaluator(datatest.Load(t, "mnist", "test"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, eval := mnistTrainAndEvaluator(t)
 	cfg := DefaultConfig()
 	cfg.TripletWeight, cfg.ELBOWeight, cfg.TrainSubset = 0, 1, 1000
-	tr, err := NewTrainer(cfg, train, eval)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := newTestTrainer(t, cfg, train, eval)
 	if err := tr.Run(context.Background(), &countingRecorder{stopAfter: 2}); !errors.Is(err, errStop) {
 		t.Fatalf("Run = %v, want the recorder's error", err)
 	}
