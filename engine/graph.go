@@ -155,7 +155,11 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 
 	perImage := c(1 / float64(s.rows))
 	// Σ softplus(l) - x·l over pixels, per image.
-	s.bce = G.Must(G.Mul(G.Must(G.Sum(G.Must(G.Sub(G.Must(G.Softplus(logits)), G.Must(G.HadamardProd(s.x, logits)))))), perImage))
+	bce, err := bernoulliNLLNode(logits, s.x)
+	if err != nil {
+		return nil, fmt.Errorf("engine: building the cross-entropy: %w", err)
+	}
+	s.bce = G.Must(G.Mul(bce, perImage))
 	// -½ Σ (1 + log σ² - μ² - σ²), per image.
 	klSum := G.Must(G.Sum(G.Must(G.Sub(G.Must(G.Add(G.Must(G.Exp(logVar)), G.Must(G.Square(mu)))), logVar))))
 	s.kl = G.Must(G.Sub(G.Must(G.Mul(klSum, c(0.5/float64(s.rows)))), c(0.5*float64(latent))))
