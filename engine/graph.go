@@ -127,7 +127,8 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		return G.NewConstant(v)
 	}
 	layer := func(h *G.Node, i int, relu bool) *G.Node {
-		y := G.Must(G.BroadcastAdd(G.Must(G.Mul(h, s.weights[2*i])), s.weights[2*i+1], nil, []byte{0}))
+		data := h == s.x || h == s.xt // the pixels need no gradient
+		y := G.Must(affineNode(h, s.weights[2*i], s.weights[2*i+1], data))
 		if relu {
 			y = G.Must(G.Rectify(y))
 		}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// affineOp is a dense layer's pre-activation as one Gorgonia node:
+//
+//	Y = X·W + 1·b,   ∂/∂X = G·Wᵀ,  ∂/∂W = Xᵀ·G,  ∂/∂b = 1ᵀ·G,
+//
+// for X n×in, W in×out, b 1×out and G the gradient reaching Y. Gorgonia's
+// Mul and BroadcastAdd copied b into an n×out matrix every step, summed it
+// back in the backward pass, and multiplied out the gradient of the pixels,
+// which nothing needs (a sixth of a step's matrix arithmetic). Here b is
+// the product's starting value, and with Data the input is data: it gets no
+// gradient.
+type affineOp struct{ Data bool }
+
+// affineNode is x·w + b; data says x is data (no gradient).
+func affineNode(x, w, b *G.Node, data bool) (*G.Node, error) {
+	return G.ApplyOp(affineOp{Data: data}, x, w, b)
+}
+
+func (affineOp) Arity() int { return 3 }
+
+func (affineOp) Type() hm.Type {
+	m := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(m, m, m, m)
+}
+
+func (affineOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
+	x, ok1 := inputs[0].(tensor.Shape)
+	w, ok2 := inputs[1].(tensor.Shape)
+	if !ok1 || !ok2 || len(x) != 2 || len(w) != 2 || x[1] != w[0] {
+		return nil, fmt.Errorf("engine: affine layer of shapes %v and %v", inputs[0], inputs[1])
+	}
+	return tensor.Shape{x[0], w[1]}, nil
+}
+
+func (affineOp) Do(inputs ...G.Value) (G.Value, error) {
+	x, w, b := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor), inputs[2].(tensor.Tensor)
+	rows, out := x.Shape()[0], w.Shape()[1]
+	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(rows, out))
+	switch ys := y.Data().(type) {
+	case []float32:
+		bs := b.Data().([]float32)
+		for r := range rows {
+			copy(ys[r*out:(r+1)*out], bs)
+		}
+	case []float64:
+		bs := b.Data().([]float64)
+		for r := range rows {
+			copy(ys[r*out:(r+1)*out], bs)
+		}
+	}
+	return y, gemm(false, false, x, w, 1, y)
+}
+
+func (affineOp) ReturnsPtr() bool     { return false }
+func (affineOp) CallsExtern() bool    { return false }
+func (affineOp) OverwritesInput() int { return -1 }
+func (op affineOp) WriteHash(h hash.Hash) {
+	fmt.Fprint(h, op.String())
+}
+func (op affineOp) Hashcode() uint32 { return hashOf(op) }
+func (op affineOp) String() string   { return fmt.Sprintf("Affine{data: %v}", op.Data) }
+
+func (op affineOp) DiffWRT(int) []bool { return []bool{!op.Data, true, true} }
+
+func (op affineOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	x, w := inputs[0], inputs[1]
+	d := make(G.Nodes, 3)
+	var err error
+	if !op.Data {
+		if d[0], err = G.ApplyOp(productOp{TransB: true}, grad, w); err != nil {
+			return nil, err
+		}
+	}
+	if d[1], err = G.ApplyOp(productOp{TransA: true}, x, grad); err != nil {
+		return nil, err
+	}
+	d[2], err = G.ApplyOp(columnSumOp{}, grad)
+	return d, err
+}
+
+// productOp is the matrix product op(A)·op(B), op transposing where asked:
+// the gradients of affineOp.
+type productOp struct{ TransA, TransB bool }
+
+func (productOp) Arity() int { return 2 }
+
+func (productOp) Type() hm.Type {
+	m := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(m, m, m)
+}
+
+func (op productOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
+	a, ok1 := inputs[0].(tensor.Shape)
+	b, ok2 := inputs[1].(tensor.Shape)
+	if !ok1 || !ok2 || len(a) != 2 || len(b) != 2 {
+		return nil, fmt.Errorf("engine: product of shapes %v and %v", inputs[0], inputs[1])
+	}
+	rows, inner := a[0], a[1]
+	if op.TransA {
+		rows, inner = inner, rows
+	}
+	bInner, cols := b[0], b[1]
+	if op.TransB {
+		bInner, cols = cols, bInner
+	}
+	if inner != bInner {
+		return nil, fmt.Errorf("engine: product of shapes %v and %v (%v)", a, b, op)
+	}
+	return tensor.Shape{rows, cols}, nil
+}
+
+func (op productOp) Do(inputs ...G.Value) (G.Value, error) {
+	a, b := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor)
+	s, err := op.InferShape(a.Shape(), b.Shape())
+	if err != nil {
+		return nil, err
+	}
+	c := tensor.New(tensor.Of(a.Dtype()), tensor.WithShape(s...))
+	return c, gemm(op.TransA, op.TransB, a, b, 0, c)
+}
+
+func (productOp) ReturnsPtr() bool     { return false }
+func (productOp) CallsExtern() bool    { return false }
+func (productOp) OverwritesInput() int { return -1 }
+func (op productOp) WriteHash(h hash.Hash) {
+	fmt.Fprint(h, op.String())
+}
+func (op productOp) Hashcode() uint32 { return hashOf(op) }
+func (op productOp) String() string {
+	return fmt.Sprintf("Product{transA: %v, transB: %v}", op.TransA, op.TransB)
+}
+
+// columnSumOp is 1ᵀ·G, the sums of G's columns as a 1×cols matrix: the
+// gradient of affineOp's bias.
+type columnSumOp struct{}
+
+func (columnSumOp) Arity() int { return 1 }
+
+func (columnSumOp) Type() hm.Type {
+	m := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(m, m)
+}
+
+func (columnSumOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := inputs[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("engine: column sums of shape %v", inputs[0])
+	}
+	return tensor.Shape{1, s[1]}, nil
+}
+
+func (columnSumOp) Do(inputs ...G.Value) (G.Value, error) {
+	g := inputs[0].(tensor.Tensor)
+	cols := g.Shape()[1]
+	out := tensor.New(tensor.Of(g.Dtype()), tensor.WithShape(1, cols))
+	switch gs := g.Data().(type) {
+	case []float32:
+		sumColumns(gs, out.Data().([]float32), cols)
+	case []float64:
+		sumColumns(gs, out.Data().([]float64), cols)
+	}
+	return out, nil
+}
+
+func sumColumns[T float32 | float64](g, sums []T, cols int) {
+	for start := 0; start < len(g); start += cols {
+		for j, v := range g[start : start+cols] {
+			sums[j] += v
+		}
+	}
+}
+
+func (columnSumOp) ReturnsPtr() bool     { return false }
+func (columnSumOp) CallsExtern() bool    { return false }
+func (columnSumOp) OverwritesInput() int { return -1 }
+func (op columnSumOp) WriteHash(h hash.Hash) {
+	fmt.Fprint(h, op.String())
+}
+func (op columnSumOp) Hashcode() uint32 { return hashOf(op) }
+func (columnSumOp) String() string      { return "ColumnSum" }
+
+// gemm sets c = op(a)·op(b) + beta·c through the BLAS the binary was built
+// with (float32) or gonum's (float64, the tests' graphs), for row-major
+// matrices.
+func gemm(transA, transB bool, a, b tensor.Tensor, beta float64, c tensor.Tensor) error {
+	t := func(trans bool) blas.Transpose {
+		if trans {
+			return blas.Trans
+		}
+		return blas.NoTrans
+	}
+	switch cs := c.Data().(type) {
+	case []float32:
+		blas32.Gemm(t(transA), t(transB), 1, general32(a), general32(b), float32(beta),
+			blas32.General{Rows: c.Shape()[0], Cols: c.Shape()[1], Stride: c.Shape()[1], Data: cs})
+	case []float64:
+		blas64.Gemm(t(transA), t(transB), 1, general64(a), general64(b), beta,
+			blas64.General{Rows: c.Shape()[0], Cols: c.Shape()[1], Stride: c.Shape()[1], Data: cs})
+	default:
+		return fmt.Errorf("engine: matrix product of %v", c.Dtype())
+	}
+	return nil
+}
+
+func general32(t tensor.Tensor) blas32.General {
+	s := t.Shape()
+	return blas32.General{Rows: s[0], Cols: s[1], Stride: s[1], Data: t.Data().([]float32)}
+}
+
+func general64(t tensor.Tensor) blas64.General {
+	s := t.Shape()
+	return blas64.General{Rows: s[0], Cols: s[1], Stride: s[1], Data: t.Data().([]float64)}
+}
