@@ -37,10 +37,15 @@ func (a *Adam) Step(weights, grads [][]float32) {
 	step, rootC2, eps := float32(a.LR*c1), float32(math.Sqrt(c2)), float32(a.Eps)
 	for i, w := range weights {
 		g, m, v := grads[i], a.M[i], a.V[i]
-		for j := range w {
-			m[j] = b1*m[j] + (1-b1)*g[j]
-			v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
-			w[j] -= step * m[j] / (float32(math.Sqrt(float64(v[j])))*rootC2 + eps)
-		}
+		parallelRanges(len(w), adamRange, func(_, lo, hi int) {
+			for j := lo; j < hi; j++ {
+				m[j] = b1*m[j] + (1-b1)*g[j]
+				v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
+				w[j] -= step * m[j] / (float32(math.Sqrt(float64(v[j])))*rootC2 + eps)
+			}
+		})
 	}
 }
+
+// adamRange is how many weights one core updates at a time.
+const adamRange = 32 * 1024

@@ -12,21 +12,24 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// affineOp is a dense layer's pre-activation as one Gorgonia node:
+// affineOp is a dense layer as one Gorgonia node, its pre-activation
+// followed, with ReLU, by the rectifier:
 //
-//	Y = X·W + 1·b,   ∂/∂X = G·Wᵀ,  ∂/∂W = Xᵀ·G,  ∂/∂b = 1ᵀ·G,
+//	Y = h(X·W + 1·b),   ∂/∂X = D·Wᵀ,  ∂/∂W = Xᵀ·D,  ∂/∂b = 1ᵀ·D,
 //
-// for X n×in, W in×out, b 1×out and G the gradient reaching Y. Gorgonia's
-// Mul and BroadcastAdd copied b into an n×out matrix every step, summed it
-// back in the backward pass, and multiplied out the gradient of the pixels,
-// which nothing needs (a sixth of a step's matrix arithmetic). Here b is
-// the product's starting value, and with Data the input is data: it gets no
-// gradient.
-type affineOp struct{ Data bool }
+// for X n×in, W in×out, b 1×out, h the identity or max(0, ·), G the
+// gradient reaching Y and D = G, or G ⊙ [Y > 0] with ReLU. Gorgonia's Mul,
+// BroadcastAdd and Rectify copied b into an n×out matrix every step, summed
+// it back in the backward pass, made the rectifier's mask twice, and
+// multiplied out the gradient of the pixels, which nothing needs (a sixth of
+// a step's matrix arithmetic). Here b is the product's starting value, and
+// with Data the input is data: it gets no gradient.
+type affineOp struct{ ReLU, Data bool }
 
-// affineNode is x·w + b; data says x is data (no gradient).
-func affineNode(x, w, b *G.Node, data bool) (*G.Node, error) {
-	return G.ApplyOp(affineOp{Data: data}, x, w, b)
+// affineNode is h(x·w + b), h the rectifier if relu; data says x is data
+// (no gradient).
+func affineNode(x, w, b *G.Node, relu, data bool) (*G.Node, error) {
+	return G.ApplyOp(affineOp{ReLU: relu, Data: data}, x, w, b)
 }
 
 func (affineOp) Arity() int { return 3 }
@@ -45,23 +48,41 @@ func (affineOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{x[0], w[1]}, nil
 }
 
-func (affineOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op affineOp) Do(inputs ...G.Value) (G.Value, error) {
 	x, w, b := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor), inputs[2].(tensor.Tensor)
-	rows, out := x.Shape()[0], w.Shape()[1]
-	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(rows, out))
+	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()[0], w.Shape()[1]))
 	switch ys := y.Data().(type) {
 	case []float32:
-		bs := b.Data().([]float32)
-		for r := range rows {
-			copy(ys[r*out:(r+1)*out], bs)
-		}
+		repeatRows(ys, b.Data().([]float32))
 	case []float64:
-		bs := b.Data().([]float64)
-		for r := range rows {
-			copy(ys[r*out:(r+1)*out], bs)
+		repeatRows(ys, b.Data().([]float64))
+	}
+	if err := gemm(false, false, x, w, 1, y); err != nil {
+		return nil, err
+	}
+	if op.ReLU {
+		switch ys := y.Data().(type) {
+		case []float32:
+			rectify(ys)
+		case []float64:
+			rectify(ys)
 		}
 	}
-	return y, gemm(false, false, x, w, 1, y)
+	return y, nil
+}
+
+// repeatRows fills every row of y with b.
+func repeatRows[T float32 | float64](y, b []T) {
+	for start := 0; start < len(y); start += len(b) {
+		copy(y[start:start+len(b)], b)
+	}
+}
+
+// rectify sets y to max(0, y) in place.
+func rectify[T float32 | float64](y []T) {
+	for i, v := range y {
+		y[i] = max(v, 0)
+	}
 }
 
 func (affineOp) ReturnsPtr() bool     { return false }
@@ -71,14 +92,21 @@ func (op affineOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
 func (op affineOp) Hashcode() uint32 { return hashOf(op) }
-func (op affineOp) String() string   { return fmt.Sprintf("Affine{data: %v}", op.Data) }
+func (op affineOp) String() string {
+	return fmt.Sprintf("Affine{relu: %v, data: %v}", op.ReLU, op.Data)
+}
 
 func (op affineOp) DiffWRT(int) []bool { return []bool{!op.Data, true, true} }
 
-func (op affineOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+func (op affineOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
 	d := make(G.Nodes, 3)
 	var err error
+	if op.ReLU {
+		if grad, err = G.ApplyOp(rectifierGradOp{}, grad, output); err != nil {
+			return nil, err
+		}
+	}
 	if !op.Data {
 		if d[0], err = G.ApplyOp(productOp{TransB: true}, grad, w); err != nil {
 			return nil, err
@@ -90,6 +118,55 @@ func (op affineOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	d[2], err = G.ApplyOp(columnSumOp{}, grad)
 	return d, err
 }
+
+// rectifierGradOp is G ⊙ [Y > 0], the gradient G reaching a rectifier's
+// output Y carried back through it.
+type rectifierGradOp struct{}
+
+func (rectifierGradOp) Arity() int { return 2 }
+
+func (rectifierGradOp) Type() hm.Type {
+	m := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(m, m, m)
+}
+
+func (rectifierGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := inputs[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("engine: rectifier gradient of shape %v", inputs[0])
+	}
+	return s.Clone(), nil
+}
+
+func (rectifierGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	g, y := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor)
+	d := tensor.New(tensor.Of(g.Dtype()), tensor.WithShape(g.Shape().Clone()...))
+	switch ds := d.Data().(type) {
+	case []float32:
+		maskBy(ds, g.Data().([]float32), y.Data().([]float32))
+	case []float64:
+		maskBy(ds, g.Data().([]float64), y.Data().([]float64))
+	}
+	return d, nil
+}
+
+// maskBy sets d to g where y > 0 and to 0 elsewhere.
+func maskBy[T float32 | float64](d, g, y []T) {
+	for i, v := range y {
+		if v > 0 {
+			d[i] = g[i]
+		}
+	}
+}
+
+func (rectifierGradOp) ReturnsPtr() bool     { return false }
+func (rectifierGradOp) CallsExtern() bool    { return false }
+func (rectifierGradOp) OverwritesInput() int { return -1 }
+func (op rectifierGradOp) WriteHash(h hash.Hash) {
+	fmt.Fprint(h, op.String())
+}
+func (op rectifierGradOp) Hashcode() uint32 { return hashOf(op) }
+func (rectifierGradOp) String() string      { return "RectifierGrad" }
 
 // productOp is the matrix product op(A)·op(B), op transposing where asked:
 // the gradients of affineOp.

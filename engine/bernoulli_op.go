@@ -47,7 +47,14 @@ func (bernoulliNLLOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	switch ls := l.Data().(type) {
 	case []float32:
-		return G.NewF32(float32(bernoulliNLLSum(ls, x.Data().([]float32)))), nil
+		xs := x.Data().([]float32)
+		parts := make([]float64, (len(ls)+pixelRange-1)/pixelRange)
+		parallelRanges(len(ls), pixelRange, func(i, lo, hi int) { parts[i] = bernoulliNLLSum(ls[lo:hi], xs[lo:hi]) })
+		var sum float64
+		for _, p := range parts {
+			sum += p
+		}
+		return G.NewF32(float32(sum)), nil
 	case []float64:
 		xs := x.Data().([]float64)
 		var sum float64
@@ -74,6 +81,11 @@ func (bernoulliNLLOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) 
 	dl, err := G.ApplyOp(bernoulliNLLGradOp{}, inputs[0], inputs[1], grad)
 	return G.Nodes{dl, nil}, err
 }
+
+// pixelRange is how many pixels one core takes at a time in the cross-entropy
+// passes: a multiple of bernoulliNLLSum's 512, so the sum does not depend on
+// how the ranges are scheduled.
+const pixelRange = 64 * 512
 
 // bernoulliNLLSum is Σ softplus(l_i) − x_i·l_i for float32 logits, with
 // softplus(l) = max(l, 0) + log(1 + e^-|l|). The logarithms are taken of
@@ -127,9 +139,11 @@ func (bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	case []float32:
 		xs, ds := x.Data().([]float32), out.Data().([]float32)
 		g := float32(*inputs[2].(*G.F32))
-		for i, v := range ls {
-			ds[i] = g * (sigmoid(v) - xs[i])
-		}
+		parallelRanges(len(ls), pixelRange, func(_, lo, hi int) {
+			for i, v := range ls[lo:hi] {
+				ds[lo+i] = g * (sigmoid(v) - xs[lo+i])
+			}
+		})
 	case []float64:
 		xs, ds := x.Data().([]float64), out.Data().([]float64)
 		g := float64(*inputs[2].(*G.F64))

@@ -128,11 +128,7 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	}
 	layer := func(h *G.Node, i int, relu bool) *G.Node {
 		data := h == s.x || h == s.xt // the pixels need no gradient
-		y := G.Must(affineNode(h, s.weights[2*i], s.weights[2*i+1], data))
-		if relu {
-			y = G.Must(G.Rectify(y))
-		}
-		return y
+		return G.Must(affineNode(h, s.weights[2*i], s.weights[2*i+1], relu, data))
 	}
 
 	encode := func(x *G.Node) (mu, logVar *G.Node) {

@@ -26,3 +26,13 @@ func parallelFor(n int, newWorker func() func(int)) {
 	close(next)
 	wg.Wait()
 }
+
+// parallelRanges splits 0..n-1 into ranges of size elements (the last may be
+// shorter) and runs f(i, lo, hi) for the i-th range [lo, hi) on all cores.
+// For elementwise passes over a batch: the ranges are fixed by n and size,
+// not by scheduling, so results combined by i do not depend on it.
+func parallelRanges(n, size int, f func(i, lo, hi int)) {
+	parallelFor((n+size-1)/size, func() func(int) {
+		return func(i int) { f(i, i*size, min((i+1)*size, n)) }
+	})
+}
