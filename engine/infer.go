@@ -104,10 +104,7 @@ func (p *Params) NegativeELBO(x []float32, n int, rng *rand.Rand) NELBO {
 			z[i] = mu[i] + float32(math.Exp(0.5*float64(lv[i]))*rng.NormFloat64())
 			kl += -0.5 * (1 + float64(lv[i]) - float64(mu[i])*float64(mu[i]) - math.Exp(float64(lv[i])))
 		}
-		logits := p.DecodeLogits(z, m)
-		for i, l := range logits {
-			bce += bernoulliNLL(float64(xs[i]), float64(l))
-		}
+		bce += bernoulliNLLSum(p.DecodeLogits(z, m), xs)
 	}
 	return NELBO{BCE: bce / float64(n), KL: kl / float64(n)}
 }
@@ -159,11 +156,7 @@ func (p *Params) ImportanceWeightedNLL(x []float32, n, k int, seed uint64) float
 				}
 				logits := p.DecodeLogits(z, m)
 				for i := range m {
-					nll := 0.0
-					for q, l := range logits[i*in : (i+1)*in] {
-						nll += bernoulliNLL(float64(xs[i*in+q]), float64(l))
-					}
-					logW[i*k+j] -= nll
+					logW[i*k+j] -= bernoulliNLLSum(logits[i*in:(i+1)*in], xs[i*in:(i+1)*in])
 				}
 			}
 			for i := range m {
