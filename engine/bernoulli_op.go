@@ -19,13 +19,18 @@ import (
 // Built from Gorgonia's Softplus, HadamardProd, Sub and Sum it took three
 // passes over the batch forward, three backward, and half of a training step
 // (Softplus and its sigmoid gradient in float64 math); fused it is one pass
-// each way. x is data: it gets no gradient. float32 graphs (training) use
-// softplus and sigmoid, float64 graphs (the brute-force tests) the exact formula.
-type bernoulliNLLOp struct{}
+// forward, which also keeps σ(l) − x for the backward pass (both come from
+// one exponential per pixel), and a scaling backward. x is data: it gets no
+// gradient. float64 graphs (the brute-force tests) use the exact formulas.
+type bernoulliNLLOp struct {
+	// residual is σ(l) − x of the last float32 forward pass, shared with the
+	// gradient node, which the tape machine runs after it in the same step.
+	residual *[]float32
+}
 
 // bernoulliNLLNode sums the cross-entropy of logits l against x in one node.
 func bernoulliNLLNode(l, x *G.Node) (*G.Node, error) {
-	return G.ApplyOp(bernoulliNLLOp{}, l, x)
+	return G.ApplyOp(bernoulliNLLOp{residual: new([]float32)}, l, x)
 }
 
 func (bernoulliNLLOp) Arity() int { return 2 }
@@ -40,7 +45,7 @@ func (bernoulliNLLOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.ScalarShape(), nil
 }
 
-func (bernoulliNLLOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op bernoulliNLLOp) Do(inputs ...G.Value) (G.Value, error) {
 	l, x, err := logitsAndData(inputs)
 	if err != nil {
 		return nil, err
@@ -48,8 +53,12 @@ func (bernoulliNLLOp) Do(inputs ...G.Value) (G.Value, error) {
 	switch ls := l.Data().(type) {
 	case []float32:
 		xs := x.Data().([]float32)
+		if len(*op.residual) != len(ls) {
+			*op.residual = make([]float32, len(ls))
+		}
+		r := *op.residual
 		parts := make([]float64, (len(ls)+pixelRange-1)/pixelRange)
-		parallelRanges(len(ls), pixelRange, func(i, lo, hi int) { parts[i] = bernoulliNLLSum(ls[lo:hi], xs[lo:hi]) })
+		parallelRanges(len(ls), pixelRange, func(i, lo, hi int) { parts[i] = bernoulliNLLSum(ls[lo:hi], xs[lo:hi], r[lo:hi]) })
 		var sum float64
 		for _, p := range parts {
 			sum += p
@@ -77,8 +86,8 @@ func (bernoulliNLLOp) String() string      { return "BernoulliNLL" }
 
 func (bernoulliNLLOp) DiffWRT(int) []bool { return []bool{true, false} }
 
-func (bernoulliNLLOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	dl, err := G.ApplyOp(bernoulliNLLGradOp{}, inputs[0], inputs[1], grad)
+func (op bernoulliNLLOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	dl, err := G.ApplyOp(bernoulliNLLGradOp(op), inputs[0], inputs[1], grad)
 	return G.Nodes{dl, nil}, err
 }
 
@@ -88,11 +97,14 @@ func (bernoulliNLLOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) 
 const pixelRange = 64 * 512
 
 // bernoulliNLLSum is Σ softplus(l_i) − x_i·l_i for float32 logits, with
-// softplus(l) = max(l, 0) + log(1 + e^-|l|). The logarithms are taken of
-// products: each factor 1 + e^-|l| lies in [1, 2], so a float64 product of
-// 512 of them cannot overflow, and one math.Log per 512 pixels replaces a
-// log1p per pixel at the cost of about 512 float64 roundings of the product.
-func bernoulliNLLSum(l, x []float32) float64 {
+// softplus(l) = max(l, 0) + log(1 + e^-|l|), and, unless residual is nil,
+// sets residual_i = σ(l_i) − x_i, with σ(l) = 1/(1 + e^-|l|) for l ≥ 0 and
+// e^-|l|/(1 + e^-|l|) otherwise (neither overflows). The logarithms are
+// taken of products: each factor 1 + e^-|l| lies in [1, 2], so a float64
+// product of 512 of them cannot overflow, and one math.Log per 512 pixels
+// replaces a log1p per pixel at the cost of about 512 float64 roundings of
+// the product.
+func bernoulliNLLSum(l, x, residual []float32) float64 {
 	const run = 512
 	var sum float64
 	for start := 0; start < len(l); start += run {
@@ -100,7 +112,15 @@ func bernoulliNLLSum(l, x []float32) float64 {
 		for i := start; i < min(start+run, len(l)); i++ {
 			v := l[i]
 			sum += float64(max(v, 0) - x[i]*v)
-			prod *= 1 + float64(expNonPositive(-abs32(v)))
+			e := expNonPositive(-abs32(v))
+			prod *= 1 + float64(e)
+			if residual != nil {
+				num := e
+				if v >= 0 {
+					num = 1
+				}
+				residual[i] = num/(1+e) - x[i]
+			}
 		}
 		sum += math.Log(prod)
 	}
@@ -110,8 +130,9 @@ func bernoulliNLLSum(l, x []float32) float64 {
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
 
 // bernoulliNLLGradOp is g·(σ(l) − x), the gradient of bernoulliNLLOp with
-// respect to l scaled by the scalar g that reaches its output.
-type bernoulliNLLGradOp struct{}
+// respect to l scaled by the scalar g that reaches its output. For float32
+// logits σ(l) − x is the residual its forward pass kept.
+type bernoulliNLLGradOp bernoulliNLLOp
 
 func (bernoulliNLLGradOp) Arity() int { return 3 }
 
@@ -129,7 +150,7 @@ func (bernoulliNLLGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error)
 	return s.Clone(), nil
 }
 
-func (bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	l, x, err := logitsAndData(inputs[:2])
 	if err != nil {
 		return nil, err
@@ -137,13 +158,14 @@ func (bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	out := tensor.New(tensor.Of(l.Dtype()), tensor.WithShape(l.Shape().Clone()...))
 	switch ls := l.Data().(type) {
 	case []float32:
-		xs, ds := x.Data().([]float32), out.Data().([]float32)
+		r, ds := *op.residual, out.Data().([]float32)
+		if len(r) != len(ls) {
+			panic("engine: BernoulliNLL gradient ran before its forward pass") // the tape orders them
+		}
 		g := float32(*inputs[2].(*G.F32))
-		parallelRanges(len(ls), pixelRange, func(_, lo, hi int) {
-			for i, v := range ls[lo:hi] {
-				ds[lo+i] = g * (sigmoid(v) - xs[lo+i])
-			}
-		})
+		for i, v := range r {
+			ds[i] = g * v
+		}
 	case []float64:
 		xs, ds := x.Data().([]float64), out.Data().([]float64)
 		g := float64(*inputs[2].(*G.F64))

@@ -3,10 +3,10 @@ package engine
 import "math"
 
 // The training step's Bernoulli cross-entropy needs an exponential for every
-// pixel of a batch (300,000 for a triplet batch), forward and backward. Go's
-// math package computes it in float64, which with log1p took more of a step
-// than the batch's matrix products; this float32 version keeps float32's
-// accuracy at a fraction of the cost.
+// pixel of a batch (300,000 for a triplet batch). Go's math package computes
+// it in float64, which with log1p took more of a step than the batch's matrix
+// products; this float32 version keeps float32's accuracy at a fraction of
+// the cost.
 
 // Cephes' expf constants: ln 2 split in two for an exact range reduction, and
 // the minimax polynomial of e^r on |r| ≤ ln 2 / 2.
@@ -27,17 +27,4 @@ func expNonPositive(x float32) float32 {
 	r := x - n*ln2Hi - n*ln2Lo
 	p := ((((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r+5.0000001201e-1)*r*r + r) + 1
 	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
-}
-
-// sigmoid is σ(l) = 1 / (1 + e⁻ˡ), from e^-|l| so that it does not overflow:
-// 1 / (1 + e^-|l|) for l ≥ 0, e^-|l| / (1 + e^-|l|) otherwise.
-func sigmoid(l float32) float32 {
-	switch {
-	case l != l:
-		return l
-	case l >= 0:
-		return 1 / (1 + expNonPositive(-l))
-	}
-	e := expNonPositive(l)
-	return e / (1 + e)
 }

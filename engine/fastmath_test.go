@@ -5,13 +5,14 @@ import (
 	"testing"
 )
 
-// TestSigmoidAndCrossEntropyMatchFloat64 compares the float32 sigmoid and
-// summed cross-entropy with float64 math over logits from -100 to 100 (steps
-// of 1/64, and the edges of the exponential's range): relative error at most
-// 4e-7 (about 3 float32 ulp), or absolute 1e-37 where the sigmoid underflows
-// and 2⁻⁵² for the cross-entropy (its log(1 + e) is taken of a float64
-// product, where an e below 2⁻⁵³ is lost in the 1).
-func TestSigmoidAndCrossEntropyMatchFloat64(t *testing.T) {
+// TestCrossEntropyMatchesFloat64 compares bernoulliNLLSum's cross-entropy and
+// residual σ(l) − x with float64 math over logits from -100 to 100 (steps of
+// 1/64, and the edges of the exponential's range) and intensities 0, ¼, ½,
+// ¾ and 1: relative error at most 4e-7 (about 3 float32 ulp), or absolute
+// 2⁻⁵² for the cross-entropy (its log(1 + e) is taken of a float64 product,
+// where an e below 2⁻⁵³ is lost in the 1) and 4e-7·σ(l) + 1e-37 for the
+// residual (the subtraction of x cancels digits, not accuracy of σ).
+func TestCrossEntropyMatchesFloat64(t *testing.T) {
 	check := func(name string, l float32, got, want, absolute float64) {
 		t.Helper()
 		if d := math.Abs(got - want); d > 4e-7*math.Abs(want) && d > absolute {
@@ -26,32 +27,33 @@ func TestSigmoidAndCrossEntropyMatchFloat64(t *testing.T) {
 	var want float64
 	for i, l := range logits {
 		v := float64(l)
-		check("sigmoid", l, float64(sigmoid(l)), 1/(1+math.Exp(-v)), 1e-37)
-		x[i] = float32(i%5) / 4 // intensities 0, ¼, ½, ¾, 1
+		x[i] = float32(i%5) / 4
 		want += bernoulliNLL(float64(x[i]), v)
 		// Each logit alone, where a term's error cannot hide in the sum.
-		check("cross-entropy", l, bernoulliNLLSum([]float32{l}, x[i:i+1]), bernoulliNLL(float64(x[i]), v), 0x1p-52)
+		r := []float32{0}
+		check("cross-entropy", l, bernoulliNLLSum([]float32{l}, x[i:i+1], r), bernoulliNLL(float64(x[i]), v), 0x1p-52)
+		sigma := 1 / (1 + math.Exp(-v))
+		check("residual", l, float64(r[0]), sigma-float64(x[i]), 4e-7*sigma+1e-37)
 	}
-	check("summed cross-entropy", 0, bernoulliNLLSum(logits, x), want, 0)
+	residual := make([]float32, len(logits))
+	check("summed cross-entropy", 0, bernoulliNLLSum(logits, x, residual), want, 0)
 	nan := float32(math.NaN())
-	if sig, sum := sigmoid(nan), bernoulliNLLSum([]float32{1, nan}, []float32{0, 0}); sig == sig || sum == sum {
-		t.Errorf("sigmoid(NaN) = %g, cross-entropy with a NaN logit %g, want NaN", sig, sum)
+	r := []float32{0, 0}
+	if sum := bernoulliNLLSum([]float32{1, nan}, []float32{0, 0}, r); sum == sum || r[1] == r[1] {
+		t.Errorf("cross-entropy with a NaN logit %g, residual %g, want NaN", sum, r[1])
 	}
 }
 
-// BenchmarkCrossEntropy is the cost of one pixel's cross-entropy, forward
-// (the summed loss) and backward (the sigmoid of its gradient).
+// BenchmarkCrossEntropy is the cost of one pixel's cross-entropy and
+// residual, the step's forward pass through bernoulliNLLOp.
 func BenchmarkCrossEntropy(b *testing.B) {
-	ls, x := make([]float32, 4096), make([]float32, 4096)
+	ls, x, r := make([]float32, 4096), make([]float32, 4096), make([]float32, 4096)
 	for i := range ls {
 		ls[i], x[i] = float32(i-2048)/256, float32(i%2)
 	}
 	var sum float64
 	for b.Loop() {
-		sum += bernoulliNLLSum(ls, x)
-		for _, l := range ls {
-			sum += float64(sigmoid(l))
-		}
+		sum += bernoulliNLLSum(ls, x, r)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ls)), "ns/pixel")
 	_ = sum

@@ -104,7 +104,7 @@ func (p *Params) NegativeELBO(x []float32, n int, rng *rand.Rand) NELBO {
 			z[i] = mu[i] + float32(math.Exp(0.5*float64(lv[i]))*rng.NormFloat64())
 			kl += -0.5 * (1 + float64(lv[i]) - float64(mu[i])*float64(mu[i]) - math.Exp(float64(lv[i])))
 		}
-		bce += bernoulliNLLSum(p.DecodeLogits(z, m), xs)
+		bce += bernoulliNLLSum(p.DecodeLogits(z, m), xs, nil)
 	}
 	return NELBO{BCE: bce / float64(n), KL: kl / float64(n)}
 }
@@ -156,7 +156,7 @@ func (p *Params) ImportanceWeightedNLL(x []float32, n, k int, seed uint64) float
 				}
 				logits := p.DecodeLogits(z, m)
 				for i := range m {
-					logW[i*k+j] -= bernoulliNLLSum(logits[i*in:(i+1)*in], xs[i*in:(i+1)*in])
+					logW[i*k+j] -= bernoulliNLLSum(logits[i*in:(i+1)*in], xs[i*in:(i+1)*in], nil)
 				}
 			}
 			for i := range m {
