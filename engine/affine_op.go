@@ -24,12 +24,15 @@ import (
 // multiplied out the gradient of the pixels, which nothing needs (a sixth of
 // a step's matrix arithmetic). Here b is the product's starting value, and
 // with Data the input is data: it gets no gradient.
-type affineOp struct{ ReLU, Data bool }
+type affineOp struct {
+	ReLU, Data bool
+	out        *outputMemory
+}
 
 // affineNode is h(x·w + b), h the rectifier if relu; data says x is data
 // (no gradient).
 func affineNode(x, w, b *G.Node, relu, data bool) (*G.Node, error) {
-	return G.ApplyOp(affineOp{ReLU: relu, Data: data}, x, w, b)
+	return G.ApplyOp(affineOp{ReLU: relu, Data: data, out: new(outputMemory)}, x, w, b)
 }
 
 func (affineOp) Arity() int { return 3 }
@@ -50,7 +53,7 @@ func (affineOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
 
 func (op affineOp) Do(inputs ...G.Value) (G.Value, error) {
 	x, w, b := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor), inputs[2].(tensor.Tensor)
-	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()[0], w.Shape()[1]))
+	y := op.out.get(x.Dtype(), tensor.Shape{x.Shape()[0], w.Shape()[1]})
 	switch ys := y.Data().(type) {
 	case []float32:
 		repeatRows(ys, b.Data().([]float32))
@@ -103,25 +106,25 @@ func (op affineOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	d := make(G.Nodes, 3)
 	var err error
 	if op.ReLU {
-		if grad, err = G.ApplyOp(rectifierGradOp{}, grad, output); err != nil {
+		if grad, err = G.ApplyOp(rectifierGradOp{new(outputMemory)}, grad, output); err != nil {
 			return nil, err
 		}
 	}
 	if !op.Data {
-		if d[0], err = G.ApplyOp(productOp{TransB: true}, grad, w); err != nil {
+		if d[0], err = G.ApplyOp(productOp{TransB: true, out: new(outputMemory)}, grad, w); err != nil {
 			return nil, err
 		}
 	}
-	if d[1], err = G.ApplyOp(productOp{TransA: true}, x, grad); err != nil {
+	if d[1], err = G.ApplyOp(productOp{TransA: true, out: new(outputMemory)}, x, grad); err != nil {
 		return nil, err
 	}
-	d[2], err = G.ApplyOp(columnSumOp{}, grad)
+	d[2], err = G.ApplyOp(columnSumOp{new(outputMemory)}, grad)
 	return d, err
 }
 
 // rectifierGradOp is G ⊙ [Y > 0], the gradient G reaching a rectifier's
 // output Y carried back through it.
-type rectifierGradOp struct{}
+type rectifierGradOp struct{ out *outputMemory }
 
 func (rectifierGradOp) Arity() int { return 2 }
 
@@ -138,9 +141,9 @@ func (rectifierGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
 	return s.Clone(), nil
 }
 
-func (rectifierGradOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op rectifierGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	g, y := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor)
-	d := tensor.New(tensor.Of(g.Dtype()), tensor.WithShape(g.Shape().Clone()...))
+	d := op.out.get(g.Dtype(), g.Shape())
 	switch ds := d.Data().(type) {
 	case []float32:
 		maskBy(ds, g.Data().([]float32), y.Data().([]float32))
@@ -153,6 +156,7 @@ func (rectifierGradOp) Do(inputs ...G.Value) (G.Value, error) {
 // maskBy sets d to g where y > 0 and to 0 elsewhere.
 func maskBy[T float32 | float64](d, g, y []T) {
 	for i, v := range y {
+		d[i] = 0
 		if v > 0 {
 			d[i] = g[i]
 		}
@@ -170,7 +174,10 @@ func (rectifierGradOp) String() string      { return "RectifierGrad" }
 
 // productOp is the matrix product op(A)·op(B), op transposing where asked:
 // the gradients of affineOp.
-type productOp struct{ TransA, TransB bool }
+type productOp struct {
+	TransA, TransB bool
+	out            *outputMemory
+}
 
 func (productOp) Arity() int { return 2 }
 
@@ -205,7 +212,7 @@ func (op productOp) Do(inputs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := tensor.New(tensor.Of(a.Dtype()), tensor.WithShape(s...))
+	c := op.out.get(a.Dtype(), s)
 	return c, gemm(op.TransA, op.TransB, a, b, 0, c)
 }
 
@@ -222,7 +229,7 @@ func (op productOp) String() string {
 
 // columnSumOp is 1ᵀ·G, the sums of G's columns as a 1×cols matrix: the
 // gradient of affineOp's bias.
-type columnSumOp struct{}
+type columnSumOp struct{ out *outputMemory }
 
 func (columnSumOp) Arity() int { return 1 }
 
@@ -239,10 +246,11 @@ func (columnSumOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{1, s[1]}, nil
 }
 
-func (columnSumOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op columnSumOp) Do(inputs ...G.Value) (G.Value, error) {
 	g := inputs[0].(tensor.Tensor)
 	cols := g.Shape()[1]
-	out := tensor.New(tensor.Of(g.Dtype()), tensor.WithShape(1, cols))
+	out := op.out.get(g.Dtype(), tensor.Shape{1, cols})
+	out.Zero()
 	switch gs := g.Data().(type) {
 	case []float32:
 		sumColumns(gs, out.Data().([]float32), cols)
@@ -268,6 +276,21 @@ func (op columnSumOp) WriteHash(h hash.Hash) {
 }
 func (op columnSumOp) Hashcode() uint32 { return hashOf(op) }
 func (columnSumOp) String() string      { return "ColumnSum" }
+
+// outputMemory is the memory of an op's output, allocated at its first step and
+// reused at every later one: the tape machine runs each node once a step,
+// and nothing reads an output after its step (Gorgonia adds gradients into
+// the weights' own memory). Allocating it anew every step cost as much time
+// in clearing memory as some of the step's products.
+type outputMemory struct{ t tensor.Tensor }
+
+// get returns the output memory for a result of type dt and shape s.
+func (o *outputMemory) get(dt tensor.Dtype, s tensor.Shape) tensor.Tensor {
+	if o.t == nil || o.t.Dtype() != dt || !o.t.Shape().Eq(s) {
+		o.t = tensor.New(tensor.Of(dt), tensor.WithShape(s.Clone()...))
+	}
+	return o.t
+}
 
 // gemm sets c = op(a)·op(b) + beta·c through the BLAS the binary was built
 // with (float32) or gonum's (float64, the tests' graphs), for row-major

@@ -155,27 +155,29 @@ func (op bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := tensor.New(tensor.Of(l.Dtype()), tensor.WithShape(l.Shape().Clone()...))
 	switch ls := l.Data().(type) {
 	case []float32:
-		r, ds := *op.residual, out.Data().([]float32)
+		// The residual is scaled in place and returned: nothing else reads it,
+		// and the next step's forward pass writes it anew.
+		r := *op.residual
 		if len(r) != len(ls) {
 			panic("engine: BernoulliNLL gradient ran before its forward pass") // the tape orders them
 		}
 		g := float32(*inputs[2].(*G.F32))
-		for i, v := range r {
-			ds[i] = g * v
+		for i := range r {
+			r[i] *= g
 		}
+		return tensor.New(tensor.WithShape(l.Shape().Clone()...), tensor.WithBacking(r)), nil
 	case []float64:
+		out := tensor.New(tensor.Of(l.Dtype()), tensor.WithShape(l.Shape().Clone()...))
 		xs, ds := x.Data().([]float64), out.Data().([]float64)
 		g := float64(*inputs[2].(*G.F64))
 		for i, v := range ls {
 			ds[i] = g * (1/(1+math.Exp(-v)) - xs[i])
 		}
-	default:
-		return nil, fmt.Errorf("engine: BernoulliNLL gradient of %v logits", l.Dtype())
+		return out, nil
 	}
-	return out, nil
+	return nil, fmt.Errorf("engine: BernoulliNLL gradient of %v logits", l.Dtype())
 }
 
 func (bernoulliNLLGradOp) ReturnsPtr() bool     { return false }
