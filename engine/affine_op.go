@@ -25,6 +25,7 @@ import (
 // a step's matrix arithmetic). Here b is the product's starting value, and
 // with Data the input is data: it gets no gradient.
 type affineOp struct {
+	pureOp
 	ReLU, Data bool
 	out        *outputMemory
 }
@@ -88,9 +89,6 @@ func rectify[T float32 | float64](y []T) {
 	}
 }
 
-func (affineOp) ReturnsPtr() bool     { return false }
-func (affineOp) CallsExtern() bool    { return false }
-func (affineOp) OverwritesInput() int { return -1 }
 func (op affineOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
@@ -106,7 +104,7 @@ func (op affineOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	d := make(G.Nodes, 3)
 	var err error
 	if op.ReLU {
-		if grad, err = G.ApplyOp(rectifierGradOp{new(outputMemory)}, grad, output); err != nil {
+		if grad, err = G.ApplyOp(rectifierGradOp{out: new(outputMemory)}, grad, output); err != nil {
 			return nil, err
 		}
 	}
@@ -118,13 +116,16 @@ func (op affineOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	if d[1], err = G.ApplyOp(productOp{TransA: true, out: new(outputMemory)}, x, grad); err != nil {
 		return nil, err
 	}
-	d[2], err = G.ApplyOp(columnSumOp{new(outputMemory)}, grad)
+	d[2], err = G.ApplyOp(columnSumOp{out: new(outputMemory)}, grad)
 	return d, err
 }
 
 // rectifierGradOp is G ⊙ [Y > 0], the gradient G reaching a rectifier's
 // output Y carried back through it.
-type rectifierGradOp struct{ out *outputMemory }
+type rectifierGradOp struct {
+	pureOp
+	out *outputMemory
+}
 
 func (rectifierGradOp) Arity() int { return 2 }
 
@@ -163,9 +164,6 @@ func maskBy[T float32 | float64](d, g, y []T) {
 	}
 }
 
-func (rectifierGradOp) ReturnsPtr() bool     { return false }
-func (rectifierGradOp) CallsExtern() bool    { return false }
-func (rectifierGradOp) OverwritesInput() int { return -1 }
 func (op rectifierGradOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
@@ -175,6 +173,7 @@ func (rectifierGradOp) String() string      { return "RectifierGrad" }
 // productOp is the matrix product op(A)·op(B), op transposing where asked:
 // the gradients of affineOp.
 type productOp struct {
+	pureOp
 	TransA, TransB bool
 	out            *outputMemory
 }
@@ -216,9 +215,6 @@ func (op productOp) Do(inputs ...G.Value) (G.Value, error) {
 	return c, gemm(op.TransA, op.TransB, a, b, 0, c)
 }
 
-func (productOp) ReturnsPtr() bool     { return false }
-func (productOp) CallsExtern() bool    { return false }
-func (productOp) OverwritesInput() int { return -1 }
 func (op productOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
@@ -229,7 +225,10 @@ func (op productOp) String() string {
 
 // columnSumOp is 1ᵀ·G, the sums of G's columns as a 1×cols matrix: the
 // gradient of affineOp's bias.
-type columnSumOp struct{ out *outputMemory }
+type columnSumOp struct {
+	pureOp
+	out *outputMemory
+}
 
 func (columnSumOp) Arity() int { return 1 }
 
@@ -268,14 +267,19 @@ func sumColumns[T float32 | float64](g, sums []T, cols int) {
 	}
 }
 
-func (columnSumOp) ReturnsPtr() bool     { return false }
-func (columnSumOp) CallsExtern() bool    { return false }
-func (columnSumOp) OverwritesInput() int { return -1 }
 func (op columnSumOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
 func (op columnSumOp) Hashcode() uint32 { return hashOf(op) }
 func (columnSumOp) String() string      { return "ColumnSum" }
+
+// pureOp gives the custom ops the Gorgonia Op methods they share: each
+// returns a new value, calls no external device and overwrites no input.
+type pureOp struct{}
+
+func (pureOp) ReturnsPtr() bool     { return false }
+func (pureOp) CallsExtern() bool    { return false }
+func (pureOp) OverwritesInput() int { return -1 }
 
 // outputMemory is the memory of an op's output, allocated at its first step and
 // reused at every later one: the tape machine runs each node once a step,

@@ -23,6 +23,7 @@ import (
 // one exponential per pixel), and a scaling backward. x is data: it gets no
 // gradient. float64 graphs (the brute-force tests) use the exact formulas.
 type bernoulliNLLOp struct {
+	pureOp
 	// residual is σ(l) − x of the last float32 forward pass, shared with the
 	// gradient node, which the tape machine runs after it in the same step.
 	residual *[]float32
@@ -75,9 +76,6 @@ func (op bernoulliNLLOp) Do(inputs ...G.Value) (G.Value, error) {
 	return nil, fmt.Errorf("engine: BernoulliNLL of %v logits", l.Dtype())
 }
 
-func (bernoulliNLLOp) ReturnsPtr() bool     { return false }
-func (bernoulliNLLOp) CallsExtern() bool    { return false }
-func (bernoulliNLLOp) OverwritesInput() int { return -1 }
 func (op bernoulliNLLOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
@@ -180,9 +178,6 @@ func (op bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	return nil, fmt.Errorf("engine: BernoulliNLL gradient of %v logits", l.Dtype())
 }
 
-func (bernoulliNLLGradOp) ReturnsPtr() bool     { return false }
-func (bernoulliNLLGradOp) CallsExtern() bool    { return false }
-func (bernoulliNLLGradOp) OverwritesInput() int { return -1 }
 func (op bernoulliNLLGradOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }

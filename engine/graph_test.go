@@ -134,6 +134,20 @@ func (r *refNet) terms(x, eps, xt, epst [][]float64, obj Objective, batch int, b
 	return t
 }
 
+// compareTerms fails t for every loss term of got that differs from want by
+// more than tol relative (absolute below 1), naming the reference.
+func compareTerms(t *testing.T, got, want Terms, tol float64, reference string) {
+	t.Helper()
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"total", got.Total, want.Total}, {"bce", got.BCE, want.BCE}, {"kl", got.KL, want.KL}, {"triplet", got.Triplet, want.Triplet}, {"norm", got.Norm, want.Norm}} {
+		if math.Abs(c.got-c.want) > tol*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s = %.12g, %s %.12g", c.name, c.got, reference, c.want)
+		}
+	}
+}
+
 // float64Graph builds a float64 step graph over copies of p's weights and
 // returns the graph with the weight backing slices (so tests can perturb them).
 func float64Graph(t *testing.T, p *Params, obj Objective, batch int) (*stepGraph, [][]float64) {
@@ -209,14 +223,7 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := newRefNet(p).terms(x, eps, x, eps, tc.obj, tc.batch, tc.beta)
-			for _, c := range []struct {
-				name      string
-				got, want float64
-			}{{"total", got.Total, want.Total}, {"bce", got.BCE, want.BCE}, {"kl", got.KL, want.KL}, {"triplet", got.Triplet, want.Triplet}, {"norm", got.Norm, want.Norm}} {
-				if math.Abs(c.got-c.want) > tol*math.Max(1, math.Abs(c.want)) {
-					t.Errorf("%s = %.12g, brute force %.12g", c.name, c.got, c.want)
-				}
-			}
+			compareTerms(t, got, want, tol, "brute force")
 		})
 	}
 }
@@ -261,14 +268,7 @@ func testSeparateELBOGraph(t *testing.T, onZ bool) {
 	}
 	ref := newRefNet(p)
 	want := ref.terms(x, eps, xt, epst, obj, batch, beta)
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{{"total", got.Total, want.Total}, {"bce", got.BCE, want.BCE}, {"kl", got.KL, want.KL}, {"triplet", got.Triplet, want.Triplet}, {"norm", got.Norm, want.Norm}} {
-		if math.Abs(c.got-c.want) > 1e-9*math.Max(1, math.Abs(c.want)) {
-			t.Errorf("%s = %.12g, brute force %.12g", c.name, c.got, c.want)
-		}
-	}
+	compareTerms(t, got, want, 1e-9, "brute force")
 	// The first encoder weight feeds both branches; the decoder's last bias only the ELBO.
 	for _, w := range []struct{ layer, index int }{{0, 3}, {0, 17}, {len(backs) - 1, 2}} {
 		grad := s.grad(w.layer).Data().([]float64)[w.index]
@@ -396,14 +396,7 @@ func TestFloat32GraphMatchesFloat64Graph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{{"total", got.Total, want.Total}, {"bce", got.BCE, want.BCE}, {"kl", got.KL, want.KL}, {"triplet", got.Triplet, want.Triplet}, {"norm", got.Norm, want.Norm}} {
-		if math.Abs(c.got-c.want) > 1e-5*math.Max(1, math.Abs(c.want)) {
-			t.Errorf("%s = %.8g in float32, %.8g in float64", c.name, c.got, c.want)
-		}
-	}
+	compareTerms(t, got, want, 1e-5, "float64 graph")
 	for i := range ws {
 		g32, g64 := s32.grad(i).Data().([]float32), s64.grad(i).Data().([]float64)
 		largest := 0.0
