@@ -15,19 +15,13 @@ const inferChunk = 2048
 // apply computes relu?(x·W + b) for n rows of x.
 func (d *Dense) apply(x []float32, n int, relu bool) []float32 {
 	y := make([]float32, n*d.Out)
-	for r := 0; r < n; r++ {
-		copy(y[r*d.Out:(r+1)*d.Out], d.B)
-	}
+	repeatRows(y, d.B)
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
 		blas32.General{Rows: n, Cols: d.In, Stride: d.In, Data: x[:n*d.In]},
 		blas32.General{Rows: d.In, Cols: d.Out, Stride: d.Out, Data: d.W},
 		1, blas32.General{Rows: n, Cols: d.Out, Stride: d.Out, Data: y})
 	if relu {
-		for i, v := range y {
-			if v < 0 {
-				y[i] = 0
-			}
-		}
+		rectify(y)
 	}
 	return y
 }
