@@ -131,3 +131,44 @@ func TestRetrieveSeparatedClasses(t *testing.T) {
 		t.Fatalf("separated classes: %+v, want all 1", got)
 	}
 }
+
+// ranker.nearest returns exactly the n smallest keys of a full sort, in
+// order: on rows with many exact ties, a single distinct value, widely spread
+// values, and rows with a NaN or an infinity (ranked by the fallback).
+func TestRankerNearestMatchesFullSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	rows := map[string]func(i int) float32{
+		"ties":     func(int) float32 { return float32(rng.IntN(5)) },
+		"constant": func(int) float32 { return 2.5 },
+		"spread":   func(int) float32 { return float32(rng.NormFloat64() * math.Exp(rng.Float64()*20-10)) },
+		"nan":      func(i int) float32 { return withAt(i, 3, float32(math.NaN()), float32(rng.Float64())) },
+		"inf":      func(i int) float32 { return withAt(i, 5, float32(math.Inf(-1)), float32(rng.Float64())) },
+	}
+	var r ranker
+	for name, value := range rows {
+		for _, size := range []int{1, 7, 64, 1000} {
+			dist := make([]float32, size)
+			for i := range dist {
+				dist[i] = value(i)
+			}
+			want := make([]uint64, size)
+			for i, d := range dist {
+				want[i] = distanceKey(d, i)
+			}
+			slices.Sort(want)
+			for _, n := range []int{0, 1, size / 3, size - 1, size, size + 2} {
+				if got := r.nearest(dist, n); !slices.Equal(got, want[:min(n, size)]) {
+					t.Errorf("%s, %d references, n = %d: got %v, want %v", name, size, n, got, want[:min(n, size)])
+				}
+			}
+		}
+	}
+}
+
+// withAt is special at index at, else v.
+func withAt(i, at int, special, v float32) float32 {
+	if i == at {
+		return special
+	}
+	return v
+}
