@@ -96,7 +96,7 @@ type ranker struct {
 // len(dist)/8 equal buckets, one counting pass finds the bucket that holds
 // the n-th, and only the keys of the buckets up to it are placed, then
 // sorted within their bucket (a few keys each). A row with a NaN or an
-// infinity, which has no finite range, is ranked by selection and sort.
+// infinity, or whose range overflows float32, is ranked by selection and sort.
 func (r *ranker) nearest(dist []float32, n int) []uint64 {
 	n = min(n, len(dist))
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
@@ -107,7 +107,7 @@ func (r *ranker) nearest(dist []float32, n int) []uint64 {
 		r.keys = make([]uint64, len(dist))
 	}
 	keys := r.keys[:len(dist)]
-	if math.IsNaN(float64(hi)) || math.IsInf(float64(lo), 0) || math.IsInf(float64(hi), 0) {
+	if span := float64(hi - lo); math.IsNaN(span) || math.IsInf(span, 0) {
 		for i, d := range dist {
 			keys[i] = distanceKey(d, i)
 		}

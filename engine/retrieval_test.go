@@ -134,7 +134,8 @@ func TestRetrieveSeparatedClasses(t *testing.T) {
 
 // ranker.nearest returns exactly the n smallest keys of a full sort, in
 // order: on rows with many exact ties, a single distinct value, widely spread
-// values, and rows with a NaN or an infinity (ranked by the fallback).
+// values, and rows with a NaN, an infinity or a range beyond float32 (ranked
+// by the fallback).
 func TestRankerNearestMatchesFullSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	rows := map[string]func(i int) float32{
@@ -143,6 +144,7 @@ func TestRankerNearestMatchesFullSort(t *testing.T) {
 		"spread":   func(int) float32 { return float32(rng.NormFloat64() * math.Exp(rng.Float64()*20-10)) },
 		"nan":      func(i int) float32 { return withAt(i, 3, float32(math.NaN()), float32(rng.Float64())) },
 		"inf":      func(i int) float32 { return withAt(i, 5, float32(math.Inf(-1)), float32(rng.Float64())) },
+		"overflow": func(i int) float32 { return float32(3e38 * (2*rng.Float64() - 1)) },
 	}
 	var r ranker
 	for name, value := range rows {
