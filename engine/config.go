@@ -46,6 +46,11 @@ type Config struct {
 	// TripletOn is the embedding the triplet and norm terms compare: "mu"
 	// (the paper) or "z", a reparameterised sample.
 	TripletOn string `yaml:"triplet_on"`
+	// ELBOOnBatch, with online mining, takes the ELBO on the batch's images,
+	// each once, instead of on the rows of the mined triplets, where an
+	// image counts as often as it is drawn into a triplet and the hard ones
+	// dominate. Runs with few labels always do.
+	ELBOOnBatch bool `yaml:"elbo_on_batch"`
 	// KLWeight is β, the weight of the KL term inside the ELBO (1: the ELBO).
 	KLWeight float64 `yaml:"kl_weight"`
 	// KLWarmupEpochs, when positive, raises β linearly from 0 to KLWeight
@@ -55,7 +60,8 @@ type Config struct {
 	TripletsPerClass int `yaml:"triplets_per_class"`
 	// TripletMining chooses the triplets of a triplet run: "list" (the
 	// paper's fixed random list), or online in each class-balanced batch of
-	// images, "batch-hard" or "semi-hard" (see MineBatchHard, MineSemiHard).
+	// images, "batch-all", "batch-all-mean", "batch-hard" or "semi-hard"
+	// (see MineBatchAll, MineBatchAllMean, MineBatchHard, MineSemiHard).
 	TripletMining string `yaml:"triplet_mining"`
 	// LabelledFraction is the share of training images whose labels a
 	// triplet run may use (stratified by class, seeded by Seed). Below 1 the
@@ -155,7 +161,7 @@ const (
 // Objective returns the training loss's weights, margin and distance.
 func (c Config) Objective() Objective {
 	return Objective{ELBOWeight: c.ELBOWeight, TripletWeight: c.TripletWeight, Margin: c.Margin, NormWeight: c.NormWeight,
-		Distance: c.Distance, SoftMargin: c.SoftMargin, TripletOnZ: c.TripletOn == TripletOnZ}
+		Distance: c.Distance, SoftMargin: c.SoftMargin, TripletOnZ: c.TripletOn == TripletOnZ, BatchAllMean: c.TripletMining == MineBatchAllMean}
 }
 
 // KLWeightAt returns β at a global step (steps done before it, across
@@ -234,17 +240,20 @@ func (c Config) Validate() error {
 	check(c.NormWeight >= 0, "norm_weight must be >= 0 (got %g)", c.NormWeight)
 	check(!c.IsTriplet() || c.TripletsPerClass >= 1, "triplets_per_class must be >= 1 for a triplet run (got %d)", c.TripletsPerClass)
 	check(c.TrainSubset >= 0, "train_subset must be >= 0 (got %d)", c.TrainSubset)
-	check(!c.SelfTraining || (c.FewLabels() && c.MinesOnline()), "self_training needs labelled_fraction < 1 and an online triplet_mining (%s, %s or %s)", MineBatchAll, MineBatchHard, MineSemiHard)
+	check(!c.SelfTraining || (c.FewLabels() && c.MinesOnline()), "self_training needs labelled_fraction < 1 and an online triplet_mining (%s)", onlineRules)
 	check(c.AugmentShift >= 0, "augment_shift must be >= 0 (got %d)", c.AugmentShift)
 	check(c.SnapshotEvery >= 0, "snapshot_every must be >= 0 (got %d)", c.SnapshotEvery)
 	check(c.IWSamples >= 0, "iw_samples must be >= 0 (got %d)", c.IWSamples)
 	check(c.TripletMining == MineList || isOnline(c.TripletMining),
-		"triplet_mining %q is not %s, %s, %s or %s", c.TripletMining, MineList, MineBatchAll, MineBatchHard, MineSemiHard)
+		"triplet_mining %q is not %s, %s", c.TripletMining, MineList, onlineRules)
 	check(c.Distance == DistanceEuclidean || c.Distance == DistanceSquared || c.Distance == DistanceCosine,
 		"distance %q is not %s, %s or %s", c.Distance, DistanceEuclidean, DistanceSquared, DistanceCosine)
 	check(c.TripletOn == TripletOnMu || c.TripletOn == TripletOnZ, "triplet_on %q is not %s or %s", c.TripletOn, TripletOnMu, TripletOnZ)
 	check(c.KLWeight >= 0, "kl_weight must be >= 0 (got %g)", c.KLWeight)
 	check(c.KLWarmupEpochs >= 0, "kl_warmup_epochs must be >= 0 (got %g)", c.KLWarmupEpochs)
+	check(!c.ELBOOnBatch || c.MinesOnline(), "elbo_on_batch needs an online triplet_mining (%s): a list has no batch of images", onlineRules)
+	check(!c.ELBOOnBatch || c.TripletMining != MineBatchAllMean, "elbo_on_batch is for mined triplets: %s takes the ELBO on the batch already", MineBatchAllMean)
+	check(c.TripletMining != MineBatchAllMean || c.Distance == DistanceEuclidean, "%s takes the euclidean distance only (got %s)", MineBatchAllMean, c.Distance)
 	check(c.TripletMining == MineList || c.TripletsFile == "", "triplets_file needs triplet_mining %s: a file is a list", MineList)
 	check(c.TripletMining == MineList || !c.RedrawTriplets, "redraw_triplets needs triplet_mining %s: mined triplets are new at every step", MineList)
 	check(c.LabelledFraction > 0 && c.LabelledFraction <= 1, "labelled_fraction must be in (0, 1] (got %g)", c.LabelledFraction)

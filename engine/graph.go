@@ -26,6 +26,10 @@ type Objective struct {
 	SoftMargin bool
 	// TripletOnZ takes the triplet and norm terms on sampled z, not on μ.
 	TripletOnZ bool
+	// BatchAllMean takes the triplet term exactly, as batchAllMean over the
+	// batch's own images and labels, instead of on rows of given triplets,
+	// and the norm term as the one batch's ‖e‖. Euclidean distance only.
+	BatchAllMean bool
 }
 
 // The distances of the triplet loss (Config.Distance).
@@ -69,7 +73,10 @@ type stepGraph struct {
 	weights                       G.Nodes // W and b of every layer, in Params.Layers order
 	total, bce, kl, triplet, norm *G.Node
 	vm                            G.VM
-	rows                          int // images in the batch (3·triplets for a triplet step)
+	rows                          int // images in the batch (3·triplets for a triplet step on given triplets)
+	// labels are the batch's classes, which the trainer writes before each
+	// step of a BatchAllMean graph (nil otherwise).
+	labels *[]uint8
 	// xData, epsData, xtData and epstData back the inputs; the trainer
 	// refills them each step instead of allocating new ones.
 	xData, epsData, xtData, epstData []float32
@@ -86,11 +93,15 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	s := &stepGraph{g: g, rows: batch}
 	triplet := obj.TripletWeight != 0
 	separate := triplet && elboRows > 0
+	tripletRows := 3 * batch // anchors, positives, negatives
+	if obj.BatchAllMean {
+		tripletRows = batch // the images themselves
+	}
 	switch {
 	case separate:
 		s.rows = elboRows
 	case triplet:
-		s.rows = 3 * batch
+		s.rows = tripletRows
 	}
 	for i, w := range weights {
 		kind := "W"
@@ -105,18 +116,18 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	s.eps = G.NewMatrix(g, dt, G.WithShape(s.rows, latent), G.WithName("eps"))
 	s.klWeight = G.NewScalar(g, dt, G.WithName("beta"))
 	if separate {
-		s.xt = G.NewMatrix(g, dt, G.WithShape(3*batch, input), G.WithName("xt"))
+		s.xt = G.NewMatrix(g, dt, G.WithShape(tripletRows, input), G.WithName("xt"))
 		if obj.TripletOnZ {
-			s.epst = G.NewMatrix(g, dt, G.WithShape(3*batch, latent), G.WithName("epst"))
+			s.epst = G.NewMatrix(g, dt, G.WithShape(tripletRows, latent), G.WithName("epst"))
 		}
 	}
 	if dt == tensor.Float32 { // the trainer's type; float64 graphs are only built by tests
 		s.xData, s.epsData = make([]float32, s.rows*input), make([]float32, s.rows*latent)
 		if s.xt != nil {
-			s.xtData = make([]float32, 3*batch*input)
+			s.xtData = make([]float32, tripletRows*input)
 		}
 		if s.epst != nil {
-			s.epstData = make([]float32, 3*batch*latent)
+			s.epstData = make([]float32, tripletRows*latent)
 		}
 	}
 
@@ -173,34 +184,15 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		case obj.TripletOnZ:
 			embed = z
 		}
-		// Index a 3×B×L view, not row ranges: Gorgonia v0.9.18 hashes Slice
-		// bounds modulo 256 and would merge rows 0:128 with 256:384.
-		e3 := G.Must(G.Reshape(embed, tensor.Shape{3, batch, latent}))
-		a := G.Must(G.Slice(e3, G.S(0)))
-		p := G.Must(G.Slice(e3, G.S(1)))
-		n := G.Must(G.Slice(e3, G.S(2)))
-		rowSum := func(u *G.Node) *G.Node { return G.Must(G.Sum(u, 1)) }
-		norm := func(u *G.Node) *G.Node {
-			return G.Must(G.Sqrt(G.Must(G.Add(rowSum(G.Must(G.Square(u))), c(distanceEpsilon)))))
-		}
-		dist := func(u, v *G.Node) *G.Node {
-			switch obj.Distance {
-			case DistanceSquared:
-				return rowSum(G.Must(G.Square(G.Must(G.Sub(u, v)))))
-			case DistanceCosine:
-				cos := G.Must(G.HadamardDiv(rowSum(G.Must(G.HadamardProd(u, v))), G.Must(G.HadamardProd(norm(u), norm(v)))))
-				return G.Must(G.Sub(c(1), cos))
+		if obj.BatchAllMean {
+			s.labels = new([]uint8)
+			if s.triplet, err = batchAllMeanNode(embed, s.labels, obj.Margin, obj.SoftMargin); err != nil {
+				return nil, fmt.Errorf("engine: building the batch-all loss: %w", err)
 			}
-			return norm(G.Must(G.Sub(u, v)))
+			s.norm = frobenius(embed)
+		} else {
+			s.triplet, s.norm = givenTripletTerms(embed, obj, batch, c)
 		}
-		gap := G.Must(G.Add(G.Must(G.Sub(dist(a, p), dist(a, n))), c(obj.Margin)))
-		hinge := G.Rectify
-		if obj.SoftMargin {
-			hinge = G.Softplus
-		}
-		s.triplet = G.Must(G.Mean(G.Must(hinge(gap))))
-		frob := func(u *G.Node) *G.Node { return G.Must(G.Sqrt(G.Must(G.Sum(G.Must(G.Square(u)))))) }
-		s.norm = G.Must(G.Add(G.Must(G.Add(frob(a), frob(p))), frob(n)))
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.triplet, c(obj.TripletWeight)))))
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.norm, c(obj.NormWeight)))))
 	}
@@ -277,3 +269,40 @@ func scalar(n *G.Node) float64 {
 
 // Close releases the machine's resources.
 func (s *stepGraph) Close() { s.vm.Close() }
+
+// givenTripletTerms are the triplet and norm terms of the Objective on the
+// embeddings of given triplets: batch anchors, then their positives, then
+// their negatives.
+func givenTripletTerms(embed *G.Node, obj Objective, batch int, c func(float64) *G.Node) (triplet, norm *G.Node) {
+	// Index a 3×B×L view, not row ranges: Gorgonia v0.9.18 hashes Slice
+	// bounds modulo 256 and would merge rows 0:128 with 256:384.
+	e3 := G.Must(G.Reshape(embed, tensor.Shape{3, batch, embed.Shape()[1]}))
+	a := G.Must(G.Slice(e3, G.S(0)))
+	p := G.Must(G.Slice(e3, G.S(1)))
+	n := G.Must(G.Slice(e3, G.S(2)))
+	rowSum := func(u *G.Node) *G.Node { return G.Must(G.Sum(u, 1)) }
+	rowNorm := func(u *G.Node) *G.Node {
+		return G.Must(G.Sqrt(G.Must(G.Add(rowSum(G.Must(G.Square(u))), c(distanceEpsilon)))))
+	}
+	dist := func(u, v *G.Node) *G.Node {
+		switch obj.Distance {
+		case DistanceSquared:
+			return rowSum(G.Must(G.Square(G.Must(G.Sub(u, v)))))
+		case DistanceCosine:
+			cos := G.Must(G.HadamardDiv(rowSum(G.Must(G.HadamardProd(u, v))), G.Must(G.HadamardProd(rowNorm(u), rowNorm(v)))))
+			return G.Must(G.Sub(c(1), cos))
+		}
+		return rowNorm(G.Must(G.Sub(u, v)))
+	}
+	gap := G.Must(G.Add(G.Must(G.Sub(dist(a, p), dist(a, n))), c(obj.Margin)))
+	hinge := G.Rectify
+	if obj.SoftMargin {
+		hinge = G.Softplus
+	}
+	triplet = G.Must(G.Mean(G.Must(hinge(gap))))
+	norm = G.Must(G.Add(G.Must(G.Add(frobenius(a), frobenius(p))), frobenius(n)))
+	return triplet, norm
+}
+
+// frobenius is ‖u‖ = √(Σ u²) over every element of u.
+func frobenius(u *G.Node) *G.Node { return G.Must(G.Sqrt(G.Must(G.Sum(G.Must(G.Square(u)))))) }

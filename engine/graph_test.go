@@ -121,6 +121,15 @@ func (r *refNet) terms(x, eps, xt, epst [][]float64, obj Objective, batch int, b
 			}
 		}
 	}
+	if obj.BatchAllMean {
+		t.Triplet = bruteBatchAll(es, cyclicLabels(len(es), 3), obj.Margin, obj.SoftMargin)
+		for _, m := range es {
+			t.Norm += dot(m, m)
+		}
+		t.Norm = math.Sqrt(t.Norm)
+		t.Total += obj.TripletWeight*t.Triplet + obj.NormWeight*t.Norm
+		return t
+	}
 	frob := [3]float64{}
 	for b := 0; b < batch; b++ {
 		a, p, n := es[b], es[batch+b], es[2*batch+b]
@@ -165,6 +174,9 @@ func float64Graph(t *testing.T, p *Params, obj Objective, batch int) (*stepGraph
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	if s.labels != nil {
+		*s.labels = cyclicLabels(s.rows, 3)
+	}
 	return s, backs
 }
 
@@ -211,6 +223,9 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 		{"tvae-cosine", 7, 3, []int{5}, 4, with(func(o *Objective) { o.Distance = DistanceCosine }), 1},
 		{"tvae-soft", 7, 3, []int{5}, 4, with(func(o *Objective) { o.SoftMargin, o.Margin = true, 0 }), 1},
 		{"tvae-z-beta", 7, 3, []int{5}, 4, with(func(o *Objective) { o.TripletOnZ = true }), 0.5},
+		// Rows labelled 0, 1, 2, 0, ...: the loss over all their triplets.
+		{"tvae-batch-all-mean", 7, 3, []int{5}, 9, with(func(o *Objective) { o.BatchAllMean, o.Margin = true, 1 }), 1},
+		{"tvae-batch-all-mean-soft-z", 7, 3, []int{5}, 9, with(func(o *Objective) { o.BatchAllMean, o.SoftMargin, o.TripletOnZ = true, true, true }), 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,6 +316,7 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 		{"vae", Objective{ELBOWeight: 1}},
 		{"tvae", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}},
 		{"tvae-cosine-soft-z", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.1, NormWeight: 0.001, Distance: DistanceCosine, SoftMargin: true, TripletOnZ: true}},
+		{"tvae-batch-all-mean", Objective{ELBOWeight: 0.1, TripletWeight: 1, Margin: 1, NormWeight: 0.001, Distance: DistanceEuclidean, BatchAllMean: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
@@ -364,7 +380,14 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 // loss terms within 1e-5 relative, every gradient within 1e-4 of the
 // largest of its tensor (float32 rounding over sums of a few hundred terms).
 func TestFloat32GraphMatchesFloat64Graph(t *testing.T) {
-	obj := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}
+	paper := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}
+	batchAll := Objective{ELBOWeight: 0.1, TripletWeight: 1, Margin: 1, NormWeight: 0.001, Distance: DistanceEuclidean, BatchAllMean: true}
+	for name, obj := range map[string]Objective{"tvae": paper, "tvae-batch-all-mean": batchAll} {
+		t.Run(name, func(t *testing.T) { testFloat32Graph(t, obj) })
+	}
+}
+
+func testFloat32Graph(t *testing.T, obj Objective) {
 	const in, latent, batch, beta = 30, 4, 8, 1
 	rng := rand.New(rand.NewPCG(7, 8))
 	p := NewParams(in, []int{16}, latent, rng)
@@ -379,6 +402,9 @@ func TestFloat32GraphMatchesFloat64Graph(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s32.Close()
+	if s32.labels != nil {
+		*s32.labels = *s64.labels
+	}
 	_, _, x64, eps64 := randomBatch(rng, s64.rows, in, latent)
 	want, err := s64.run(x64, eps64, nil, nil, beta)
 	if err != nil {

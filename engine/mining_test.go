@@ -231,6 +231,9 @@ func TestShortOnlineMiningTrainingLearns(t *testing.T) {
 		{[]string{"triplet_mining=batch-all", "soft_margin=true", "margin=0"}, 0.8},
 		{[]string{"triplet_mining=semi-hard", "kl_warmup_epochs=1"}, 0.8},
 		{[]string{"triplet_mining=batch-all", "triplet_on=z"}, 0.8},
+		{[]string{"triplet_mining=batch-all", "elbo_on_batch=true"}, 0.8},
+		{[]string{"triplet_mining=batch-all-mean", "margin=1"}, 0.8},
+		{[]string{"triplet_mining=batch-all-mean", "labelled_fraction=0.05", "augment_shift=2"}, 0.8},
 		{[]string{"triplet_mining=batch-hard", "labelled_fraction=0.05", "augment_shift=2"}, 0.8},
 		{[]string{"triplet_mining=batch-hard", "distance=cosine"}, 0.72},
 		{[]string{"triplet_mining=batch-hard", "distance=squared", "kl_weight=0.5"}, 0.72},
@@ -254,5 +257,40 @@ func TestShortOnlineMiningTrainingLearns(t *testing.T) {
 				t.Fatalf("triplet accuracy %.4f after %d steps", acc, rec.steps)
 			}
 		})
+	}
+}
+
+// With online mining the ELBO is on the mined triplets' rows unless
+// elbo_on_batch moves it to the batch's images, each once: the step then
+// compiles a graph with separate ELBO rows and feeds it the batch in order.
+func TestELBOOnBatchFeedsTheBatchImages(t *testing.T) {
+	for _, onBatch := range []bool{false, true} {
+		cfg := DefaultConfig()
+		cfg.TripletMining, cfg.ELBOOnBatch = MineBatchAll, onBatch
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		train := syntheticMNIST(300)
+		tr := newTestTrainer(t, cfg, train, nil)
+		batch := rand.New(rand.NewPCG(4, 5)).Perm(train.Len())[:cfg.BatchSize]
+		if _, err := tr.step(batch, 0, 1); err != nil {
+			t.Fatal(err)
+		}
+		want := graphShape{batch: cfg.BatchSize}
+		if onBatch {
+			want.elboRows = cfg.BatchSize
+		}
+		g, ok := tr.graphs[want]
+		if len(tr.graphs) != 1 || !ok {
+			t.Fatalf("elbo_on_batch=%v: compiled %v, want one graph of shape %+v", onBatch, tr.graphs, want)
+		}
+		if !onBatch {
+			continue
+		}
+		for r, img := range batch {
+			if !reflect.DeepEqual(g.xData[r*784:(r+1)*784], train.Image(img)) {
+				t.Fatalf("ELBO row %d is not image %d of the batch", r, img)
+			}
+		}
 	}
 }

@@ -336,7 +336,18 @@ func (t *Trainer) listBatch(global int) []Triplet {
 // epochSteps steps.
 func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 	var triplets []Triplet
+	// A batch-all-mean step takes its triplet term on images, labelled:
+	// the batch's own, or with few labels a batch of the labelled pool.
+	var images []int
+	var labels []uint8
 	switch {
+	case t.cfg.TripletMining == MineBatchAllMean && t.cfg.FewLabels():
+		images, labels = t.labelledBatch(global)
+	case t.cfg.TripletMining == MineBatchAllMean:
+		images = batch
+		for _, i := range batch {
+			labels = append(labels, t.train.Labels[i])
+		}
 	case t.cfg.FewLabels() && t.cfg.MinesOnline():
 		var err error
 		if triplets, err = t.mine(t.labelledBatch(global)); err != nil {
@@ -354,14 +365,17 @@ func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 			triplets = append(triplets, t.triplets[i])
 		}
 	}
-	if t.cfg.IsTriplet() && len(triplets) == 0 {
+	if t.cfg.IsTriplet() && len(triplets) == 0 && images == nil {
 		return Terms{}, fmt.Errorf("engine: a batch of %d images had no anchor with both a positive and a negative; use a larger batch_size", len(batch))
 	}
 	shape := graphShape{batch: len(batch)}
-	if triplets != nil {
+	switch {
+	case triplets != nil:
 		shape.batch = len(triplets)
+	case images != nil:
+		shape.batch = len(images)
 	}
-	if t.cfg.FewLabels() {
+	if t.cfg.FewLabels() || t.cfg.ELBOOnBatch {
 		shape.elboRows = len(batch)
 	}
 	g, err := t.graph(shape)
@@ -370,26 +384,34 @@ func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 	}
 	dim, latent := t.train.Dim(), t.cfg.Latent
 	put := func(x []float32, row, img int) { copy(x[row*dim:(row+1)*dim], t.train.Image(img)) }
-	// Every row of the inputs is overwritten below.
-	if xt := g.xData; triplets != nil {
-		if g.xtData != nil {
-			xt = g.xtData
-		}
-		n := len(triplets)
-		putTriplet := put
-		if k := t.cfg.AugmentShift; k > 0 {
-			putTriplet = func(x []float32, row, img int) {
-				dx, dy := t.rng.IntN(2*k+1)-k, t.rng.IntN(2*k+1)-k
-				Translate(x[row*dim:(row+1)*dim], t.train.Image(img), t.train.Rows, t.train.Cols, dx, dy)
-			}
-		}
-		for r, tr := range triplets {
-			putTriplet(xt, r, tr.Anchor)
-			putTriplet(xt, n+r, tr.Positive)
-			putTriplet(xt, 2*n+r, tr.Negative)
+	putTriplet := put
+	if k := t.cfg.AugmentShift; k > 0 {
+		putTriplet = func(x []float32, row, img int) {
+			dx, dy := t.rng.IntN(2*k+1)-k, t.rng.IntN(2*k+1)-k
+			Translate(x[row*dim:(row+1)*dim], t.train.Image(img), t.train.Rows, t.train.Cols, dx, dy)
 		}
 	}
-	if triplets == nil || g.xtData != nil {
+	// Every row of the inputs is overwritten below. The triplets' images go
+	// to xt when the ELBO has its own images, else to x.
+	tripletRows := g.xData
+	if g.xtData != nil {
+		tripletRows = g.xtData
+	}
+	switch {
+	case triplets != nil:
+		n := len(triplets)
+		for r, tr := range triplets {
+			putTriplet(tripletRows, r, tr.Anchor)
+			putTriplet(tripletRows, n+r, tr.Positive)
+			putTriplet(tripletRows, 2*n+r, tr.Negative)
+		}
+	case images != nil:
+		*g.labels = append((*g.labels)[:0], labels...)
+		for r, i := range images {
+			putTriplet(tripletRows, r, i)
+		}
+	}
+	if (triplets == nil && images == nil) || g.xtData != nil {
 		for r, i := range batch {
 			put(g.xData, r, i)
 		}

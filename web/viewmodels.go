@@ -42,6 +42,7 @@ func startForm(errMsg string) templates.StartForm {
 	f.Minings = []templates.Option{
 		{Value: "", Label: "model's own (the paper: a fixed list)"},
 		{Value: engine.MineBatchAll, Label: "online, batch-all"},
+		{Value: engine.MineBatchAllMean, Label: "online, batch-all mean (every triplet)"},
 		{Value: engine.MineBatchHard, Label: "online, batch-hard"},
 		{Value: engine.MineSemiHard, Label: "online, semi-hard"},
 	}
