@@ -135,11 +135,7 @@ func (rectifierGradOp) Type() hm.Type {
 }
 
 func (rectifierGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := inputs[0].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("engine: rectifier gradient of shape %v", inputs[0])
-	}
-	return s.Clone(), nil
+	return shapeOfFirst(inputs, "rectifier gradient")
 }
 
 func (op rectifierGradOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -280,6 +276,15 @@ type pureOp struct{}
 func (pureOp) ReturnsPtr() bool     { return false }
 func (pureOp) CallsExtern() bool    { return false }
 func (pureOp) OverwritesInput() int { return -1 }
+
+// shapeOfFirst is the shape of a gradient op's output: its first input's.
+func shapeOfFirst(inputs []G.DimSizer, what string) (tensor.Shape, error) {
+	s, ok := inputs[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("engine: %s of shape %v", what, inputs[0])
+	}
+	return s.Clone(), nil
+}
 
 // outputMemory is the memory of an op's output, allocated at its first step and
 // reused at every later one: the tape machine runs each node once a step,

@@ -87,11 +87,7 @@ func (batchAllMeanGradOp) Type() hm.Type {
 }
 
 func (batchAllMeanGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := inputs[0].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("engine: batch-all gradient of shape %v", inputs[0])
-	}
-	return s.Clone(), nil
+	return shapeOfFirst(inputs, "batch-all gradient")
 }
 
 func (op batchAllMeanGradOp) Do(inputs ...G.Value) (G.Value, error) {

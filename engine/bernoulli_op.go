@@ -141,11 +141,7 @@ func (bernoulliNLLGradOp) Type() hm.Type {
 }
 
 func (bernoulliNLLGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := inputs[0].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("engine: BernoulliNLL gradient: logits shape %v", inputs[0])
-	}
-	return s.Clone(), nil
+	return shapeOfFirst(inputs, "BernoulliNLL gradient")
 }
 
 func (op bernoulliNLLGradOp) Do(inputs ...G.Value) (G.Value, error) {
