@@ -17,7 +17,7 @@ import "math"
 // |A| is held fixed in the gradient, as averaging over the active triplets
 // does in the frameworks. A batch with no such triplet has L = 0 and no
 // gradient. It takes O(n²·dim + n³) time: for a class-balanced batch of 128
-// MNIST images the loop visits 2.1 million (a, p, q), about 180,000 of them
+// MNIST images the loop visits 2.1 million (a, p, q), about 174,000 of them
 // triplets.
 func batchAllMean(e []float64, n, dim int, labels []uint8, margin float64, soft bool) (loss float64, grad []float64) {
 	d := make([]float64, n*n)
