@@ -34,33 +34,22 @@ func batchAllMean(e []float64, n, dim int, labels []uint8, margin float64, soft 
 	}
 	c := make([]float64, n*n)
 	count, sum := 0, 0.0
-	for a := range n {
-		da := d[a*n : (a+1)*n]
-		for p := range n {
-			if p == a || labels[p] != labels[a] {
-				continue
-			}
-			for q := range n {
-				if labels[q] == labels[a] {
-					continue
-				}
-				x := da[p] - da[q] + margin
-				slope := 1.0
-				switch {
-				case soft:
-					sum += math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
-					slope = 1 / (1 + math.Exp(-x))
-				case x > 0:
-					sum += x
-				default:
-					continue
-				}
-				count++
-				c[a*n+p] += slope
-				c[a*n+q] -= slope
-			}
+	eachTriplet(labels, func(a, p, q int) {
+		x := d[a*n+p] - d[a*n+q] + margin
+		slope := 1.0
+		switch {
+		case soft:
+			sum += math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+			slope = 1 / (1 + math.Exp(-x))
+		case x > 0:
+			sum += x
+		default:
+			return
 		}
-	}
+		count++
+		c[a*n+p] += slope
+		c[a*n+q] -= slope
+	})
 	grad = make([]float64, n*dim)
 	if count == 0 {
 		return 0, grad

@@ -173,23 +173,16 @@ func (m Miner) Mine(mu Embedding, labels []uint8, rng *rand.Rand) ([]Triplet, er
 // pick them, so that no list of all n³ triplets is ever built.
 func (m Miner) sampleActive(dist []float64, labels []uint8, rng *rand.Rand) []Triplet {
 	n := len(labels)
+	loss := make([]float64, len(dist))
+	for i, r := range dist {
+		loss[i] = m.lossDistance(r)
+	}
 	walk := func(active bool, visit func(a, p, neg int)) {
-		for a := range n {
-			for p := range n {
-				if p == a || labels[p] != labels[a] {
-					continue
-				}
-				dap := m.lossDistance(dist[a*n+p])
-				for neg := range n {
-					if labels[neg] == labels[a] {
-						continue
-					}
-					if !active || m.SoftMargin || dap-m.lossDistance(dist[a*n+neg])+m.Margin > 0 {
-						visit(a, p, neg)
-					}
-				}
+		eachTriplet(labels, func(a, p, neg int) {
+			if !active || m.SoftMargin || loss[a*n+p]-loss[a*n+neg]+m.Margin > 0 {
+				visit(a, p, neg)
 			}
-		}
+		})
 	}
 	total, active := 0, true
 	walk(active, func(int, int, int) { total++ })
@@ -214,6 +207,24 @@ func (m Miner) sampleActive(dist []float64, labels []uint8, rng *rand.Rand) []Tr
 		k++
 	})
 	return out
+}
+
+// eachTriplet calls visit for every triplet of a labelled batch, anchor a,
+// positive p ≠ a of a's class and negative q of another class, in the order
+// of a, then p, then q.
+func eachTriplet(labels []uint8, visit func(a, p, q int)) {
+	for a, la := range labels {
+		for p, lp := range labels {
+			if p == a || lp != la {
+				continue
+			}
+			for q, lq := range labels {
+				if lq != la {
+					visit(a, p, q)
+				}
+			}
+		}
+	}
 }
 
 // rankDistance is the distance the miners rank by: the squared Euclidean

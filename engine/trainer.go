@@ -258,10 +258,7 @@ func (t *Trainer) mine(batch []int, labels []uint8) ([]Triplet, error) {
 		if short := t.cfg.BatchSize - len(batch); short > 0 {
 			batch = append(slices.Clip(batch), t.order[:min(short, len(t.order)-len(batch))]...)
 		}
-		labels = make([]uint8, len(batch))
-		for r, i := range batch {
-			labels[r] = t.train.Labels[i]
-		}
+		labels = t.labelsOf(batch)
 	}
 	dim := t.train.Dim()
 	x := make([]float32, 0, len(batch)*dim)
@@ -275,6 +272,15 @@ func (t *Trainer) mine(batch []int, labels []uint8) ([]Triplet, error) {
 		local[k] = Triplet{Anchor: batch[tr.Anchor], Positive: batch[tr.Positive], Negative: batch[tr.Negative]}
 	}
 	return local, err
+}
+
+// labelsOf returns the classes of the training images batch.
+func (t *Trainer) labelsOf(batch []int) []uint8 {
+	labels := make([]uint8, len(batch))
+	for r, i := range batch {
+		labels[r] = t.train.Labels[i]
+	}
+	return labels
 }
 
 // labelledBatch returns the pool's images of a global step for mining, and
@@ -344,10 +350,7 @@ func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 	case t.cfg.TripletMining == MineBatchAllMean && t.cfg.FewLabels():
 		images, labels = t.labelledBatch(global)
 	case t.cfg.TripletMining == MineBatchAllMean:
-		images = batch
-		for _, i := range batch {
-			labels = append(labels, t.train.Labels[i])
-		}
+		images, labels = batch, t.labelsOf(batch)
 	case t.cfg.FewLabels() && t.cfg.MinesOnline():
 		var err error
 		if triplets, err = t.mine(t.labelledBatch(global)); err != nil {
