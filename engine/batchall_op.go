@@ -70,50 +70,6 @@ func (op batchAllMeanOp) String() string {
 func (batchAllMeanOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op batchAllMeanOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	de, err := G.ApplyOp(batchAllMeanGradOp(op), inputs[0], grad)
+	de, err := G.ApplyOp(scaledGradOp{name: "BatchAllMeanGrad{" + op.String() + "}", grad: op.grad}, inputs[0], grad)
 	return G.Nodes{de}, err
-}
-
-// batchAllMeanGradOp is g·∂L/∂e, the gradient its forward pass kept scaled
-// by the scalar g that reaches the loss.
-type batchAllMeanGradOp batchAllMeanOp
-
-func (batchAllMeanGradOp) Arity() int { return 2 }
-
-func (batchAllMeanGradOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	m := G.TensorType{Dims: 2, Of: a}
-	return hm.NewFnType(m, a, m)
-}
-
-func (batchAllMeanGradOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
-	return shapeOfFirst(inputs, "batch-all gradient")
-}
-
-func (op batchAllMeanGradOp) Do(inputs ...G.Value) (G.Value, error) {
-	e := inputs[0].(tensor.Tensor)
-	grad := *op.grad
-	if len(grad) != e.Shape().TotalSize() {
-		panic("engine: batch-all gradient ran before its forward pass") // the tape orders them
-	}
-	out := tensor.New(tensor.Of(e.Dtype()), tensor.WithShape(e.Shape().Clone()...))
-	switch ds := out.Data().(type) {
-	case []float32:
-		g := float64(*inputs[1].(*G.F32))
-		for i, v := range grad {
-			ds[i] = float32(g * v)
-		}
-	case []float64:
-		g := float64(*inputs[1].(*G.F64))
-		for i, v := range grad {
-			ds[i] = g * v
-		}
-	}
-	return out, nil
-}
-
-func (op batchAllMeanGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op batchAllMeanGradOp) Hashcode() uint32      { return hashOf(op) }
-func (op batchAllMeanGradOp) String() string {
-	return fmt.Sprintf("BatchAllMeanGrad{%v,%v}", op.Margin, op.Soft)
 }

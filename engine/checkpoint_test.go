@@ -50,6 +50,9 @@ func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
 	wider := cfg
 	wider.Hidden = []int{500}
 	widerCk, _ := newTestTrainer(t, wider, train, eval).Checkpoint()
+	mixture := cfg
+	mixture.PriorComponents = 4
+	mixtureCk, _ := newTestTrainer(t, mixture, train, eval).Checkpoint()
 
 	for _, c := range []struct {
 		name string
@@ -57,6 +60,7 @@ func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
 		want string
 	}{
 		{"other network", func(c *Checkpoint) { c.Params = widerCk.Params }, "network sizes differ"},
+		{"other prior", func(c *Checkpoint) { c.Params = mixtureCk.Params }, "network sizes differ"},
 		{"epoch past the end", func(c *Checkpoint) { c.Epoch = 3 }, "outside 0..2"},
 		{"triplet out of range", func(c *Checkpoint) { c.Triplets = append(c.Triplets[:99:99], Triplet{0, 1, 200}) }, "outside the 200 training images"},
 		{"order too short", func(c *Checkpoint) { c.Order = c.Order[:99] }, "not an order of the 100"},

@@ -22,6 +22,10 @@ type Config struct {
 	Hidden []int `yaml:"hidden"`
 	// Latent is the dimension of z (and of μ).
 	Latent int `yaml:"latent"`
+	// PriorComponents, when positive, replaces the prior N(0, I) by a
+	// mixture of that many diagonal Gaussians whose means and variances are
+	// learned with the weights (see Mixture); 0 keeps N(0, I), the paper's.
+	PriorComponents int `yaml:"prior_components,omitempty"`
 	// Epochs is the number of passes over the training triplets (or images).
 	Epochs int `yaml:"epochs"`
 	// BatchSize is triplets per step for TVAE, images per step for a plain VAE.
@@ -161,7 +165,8 @@ const (
 // Objective returns the training loss's weights, margin and distance.
 func (c Config) Objective() Objective {
 	return Objective{ELBOWeight: c.ELBOWeight, TripletWeight: c.TripletWeight, Margin: c.Margin, NormWeight: c.NormWeight,
-		Distance: c.Distance, SoftMargin: c.SoftMargin, TripletOnZ: c.TripletOn == TripletOnZ, BatchAllMean: c.TripletMining == MineBatchAllMean}
+		Distance: c.Distance, SoftMargin: c.SoftMargin, TripletOnZ: c.TripletOn == TripletOnZ, BatchAllMean: c.TripletMining == MineBatchAllMean,
+		MixturePrior: c.PriorComponents > 0}
 }
 
 // KLWeightAt returns β at a global step (steps done before it, across
@@ -230,6 +235,7 @@ func (c Config) Validate() error {
 		check(h >= 1, "hidden widths must be >= 1 (got %d)", h)
 	}
 	check(c.Latent >= 1, "latent must be >= 1 (got %d)", c.Latent)
+	check(c.PriorComponents >= 0, "prior_components must be >= 0, 0 for the prior N(0, I) (got %d)", c.PriorComponents)
 	check(c.Epochs >= 1, "epochs must be >= 1 (got %d)", c.Epochs)
 	check(c.BatchSize >= 1, "batch_size must be >= 1 (got %d)", c.BatchSize)
 	check(c.LearningRate > 0, "learning_rate must be > 0 (got %g)", c.LearningRate)

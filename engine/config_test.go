@@ -47,6 +47,7 @@ func TestConfigSetAndValidate(t *testing.T) {
 		{"epochs=0", "epochs must be >= 1"},
 		{"margin=-1", "margin must be >= 0"},
 		{"latent=0", "latent must be >= 1"},
+		{"prior_components=-1", "prior_components must be >= 0"},
 		{"dataset=cifar", "not mnist or fashion-mnist"},
 		{"learning_rate=0", "learning_rate must be > 0"},
 		{"hidden=[]", "hidden must list"},

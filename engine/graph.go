@@ -30,6 +30,11 @@ type Objective struct {
 	// batch's own images and labels, instead of on rows of given triplets,
 	// and the norm term as the one batch's ‖e‖. Euclidean distance only.
 	BatchAllMean bool
+	// MixturePrior takes the KL against a learned Mixture prior, which has
+	// no closed form, as log q(z|x) − log p(z) at the step's own sample z;
+	// the graph's weights then end with the mixture's means and
+	// log-variances.
+	MixturePrior bool
 }
 
 // The distances of the triplet loss (Config.Distance).
@@ -83,7 +88,8 @@ type stepGraph struct {
 }
 
 // newStepGraph builds the graph over the given weight tensors (W then b for
-// every layer, in Params.Layers order; b shaped 1×Out) for batch triplets (or
+// every layer, in Params.Layers order; b shaped 1×Out; then, with
+// obj.MixturePrior, the prior's means and log-variances) for batch triplets (or
 // images, when obj.TripletWeight is 0). With elboRows > 0 a triplet graph
 // takes the ELBO on elboRows other images instead of on the triplets' own.
 // The tensors are used, not copied: the optimiser updates them in place
@@ -103,12 +109,21 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	case triplet:
 		s.rows = tripletRows
 	}
+	layerWeights := len(weights)
+	if obj.MixturePrior {
+		layerWeights -= 2
+	}
 	for i, w := range weights {
-		kind := "W"
-		if i%2 == 1 {
-			kind = "b"
+		name := fmt.Sprintf("W%d", i/2)
+		switch {
+		case i == layerWeights:
+			name = "prior_means"
+		case i == layerWeights+1:
+			name = "prior_logvars"
+		case i%2 == 1:
+			name = fmt.Sprintf("b%d", i/2)
 		}
-		s.weights = append(s.weights, G.NewMatrix(g, dt, G.WithShape(w.Shape()...), G.WithValue(w), G.WithName(fmt.Sprintf("%s%d", kind, i/2))))
+		s.weights = append(s.weights, G.NewMatrix(g, dt, G.WithShape(w.Shape()...), G.WithValue(w), G.WithName(name)))
 	}
 	input := weights[0].Shape()[0]
 	latent := weights[2*encoderDepth].Shape()[1]
@@ -155,7 +170,7 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 	mu, logVar := encode(s.x)
 	z := sample(mu, logVar, s.eps)
 	h := z
-	nLayers := len(weights) / 2
+	nLayers := layerWeights / 2
 	for i := encoderDepth + 2; i < nLayers; i++ {
 		h = layer(h, i, i < nLayers-1)
 	}
@@ -168,9 +183,21 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		return nil, fmt.Errorf("engine: building the cross-entropy: %w", err)
 	}
 	s.bce = G.Must(G.Mul(bce, perImage))
-	// -½ Σ (1 + log σ² - μ² - σ²), per image.
-	klSum := G.Must(G.Sum(G.Must(G.Sub(G.Must(G.Add(G.Must(G.Exp(logVar)), G.Must(G.Square(mu)))), logVar))))
-	s.kl = G.Must(G.Sub(G.Must(G.Mul(klSum, c(0.5/float64(s.rows)))), c(0.5*float64(latent))))
+	if obj.MixturePrior {
+		// log q(z|x) − log p(z) per image, with
+		// log q(z|x) = −½ Σ (ε² + log σ² + log 2π).
+		logQSum := G.Must(G.Sum(G.Must(G.Add(G.Must(G.Square(s.eps)), logVar))))
+		logQ := G.Must(G.Sub(G.Must(G.Mul(logQSum, c(-0.5/float64(s.rows)))), c(halfLog2Pi*float64(latent))))
+		logP, err := mixtureLogPriorNode(z, s.weights[layerWeights], s.weights[layerWeights+1])
+		if err != nil {
+			return nil, fmt.Errorf("engine: building the mixture prior: %w", err)
+		}
+		s.kl = G.Must(G.Sub(logQ, logP))
+	} else {
+		// -½ Σ (1 + log σ² - μ² - σ²), per image.
+		klSum := G.Must(G.Sum(G.Must(G.Sub(G.Must(G.Add(G.Must(G.Exp(logVar)), G.Must(G.Square(mu)))), logVar))))
+		s.kl = G.Must(G.Sub(G.Must(G.Mul(klSum, c(0.5/float64(s.rows)))), c(0.5*float64(latent))))
+	}
 	s.total = G.Must(G.Mul(G.Must(G.Add(s.bce, G.Must(G.Mul(s.kl, s.klWeight)))), c(obj.ELBOWeight)))
 
 	if triplet {

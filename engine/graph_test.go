@@ -16,6 +16,8 @@ type refNet struct {
 	layers [][2][]float64 // W (In×Out), b
 	shapes [][2]int
 	depth  int // encoder hidden layers
+	// priorMeans and priorLogVars are the mixture prior's, K×latent (nil: N(0, I)).
+	priorMeans, priorLogVars []float64
 }
 
 func newRefNet(p *Params) *refNet {
@@ -24,7 +26,53 @@ func newRefNet(p *Params) *refNet {
 		r.layers = append(r.layers, [2][]float64{to64(l.W), to64(l.B)})
 		r.shapes = append(r.shapes, [2]int{l.In, l.Out})
 	}
+	if p.Prior != nil {
+		r.priorMeans, r.priorLogVars = to64(p.Prior.Means), to64(p.Prior.LogVars)
+	}
 	return r
+}
+
+// logPrior is log p(z) under the mixture, (1/K) Σ_k Π_j N(z_j; m_kj, e^{s_kj}),
+// summed directly in probabilities.
+func (r *refNet) logPrior(z []float64) float64 {
+	k := len(r.priorMeans) / len(z)
+	p := 0.0
+	for c := 0; c < k; c++ {
+		density := 1.0
+		for j, v := range z {
+			variance := math.Exp(r.priorLogVars[c*len(z)+j])
+			d := v - r.priorMeans[c*len(z)+j]
+			density *= math.Exp(-d*d/(2*variance)) / math.Sqrt(2*math.Pi*variance)
+		}
+		p += density / float64(k)
+	}
+	return math.Log(p)
+}
+
+// testParams is a network for the tests with, for an objective with a
+// mixture prior, a mixture of three components spread over the latent.
+func testParams(in int, hidden []int, latent int, obj Objective, rng *rand.Rand) *Params {
+	p := NewParams(in, hidden, latent, rng)
+	if obj.MixturePrior {
+		p.Prior = NewMixture(3, latent, rng)
+		for i := range p.Prior.LogVars {
+			p.Prior.LogVars[i] = float32(rng.Float64() - 0.5)
+		}
+	}
+	return p
+}
+
+// paramTensors returns float64 tensors over copies of p's trained tensors,
+// in Params.tensors order, and their backing slices (which tests perturb).
+func paramTensors(p *Params) ([]tensor.Tensor, [][]float64) {
+	var ws []tensor.Tensor
+	var backs [][]float64
+	for _, pt := range p.tensors() {
+		b := to64(pt.data)
+		backs = append(backs, b)
+		ws = append(ws, tensor.New(tensor.WithShape(pt.rows, pt.cols), tensor.WithBacking(b)))
+	}
+	return ws, backs
 }
 
 func to64(v []float32) []float64 {
@@ -71,7 +119,14 @@ func (r *refNet) terms(x, eps, xt, epst [][]float64, obj Objective, batch int, b
 		z := make([]float64, len(mu))
 		for j := range mu {
 			z[j] = mu[j] + math.Exp(0.5*lv[j])*eps[i][j]
-			t.KL += -0.5 * (1 + lv[j] - mu[j]*mu[j] - math.Exp(lv[j]))
+			if r.priorMeans == nil {
+				t.KL += -0.5 * (1 + lv[j] - mu[j]*mu[j] - math.Exp(lv[j]))
+			} else { // log q(z|x)
+				t.KL += -0.5 * (eps[i][j]*eps[i][j] + lv[j] + math.Log(2*math.Pi))
+			}
+		}
+		if r.priorMeans != nil {
+			t.KL -= r.logPrior(z)
 		}
 		h := z
 		for l := r.depth + 2; l < len(r.layers); l++ {
@@ -161,14 +216,7 @@ func compareTerms(t *testing.T, got, want Terms, tol float64, reference string) 
 // returns the graph with the weight backing slices (so tests can perturb them).
 func float64Graph(t *testing.T, p *Params, obj Objective, batch int) (*stepGraph, [][]float64) {
 	t.Helper()
-	var ws []tensor.Tensor
-	var backs [][]float64
-	for _, l := range p.Layers() {
-		w, b := to64(l.W), to64(l.B)
-		backs = append(backs, w, b)
-		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(w)),
-			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(b)))
-	}
+	ws, backs := paramTensors(p)
 	s, err := newStepGraph(tensor.Float64, ws, len(p.Encoder), obj, batch, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -226,11 +274,13 @@ func TestStepGraphMatchesBruteForce(t *testing.T) {
 		// Rows labelled 0, 1, 2, 0, ...: the loss over all their triplets.
 		{"tvae-batch-all-mean", 7, 3, []int{5}, 9, with(func(o *Objective) { o.BatchAllMean, o.Margin = true, 1 }), 1},
 		{"tvae-batch-all-mean-soft-z", 7, 3, []int{5}, 9, with(func(o *Objective) { o.BatchAllMean, o.SoftMargin, o.TripletOnZ = true, true, true }), 1},
+		{"vae-mixture-prior", 7, 3, []int{5}, 6, Objective{ELBOWeight: 1, MixturePrior: true}, 0.6},
+		{"tvae-batch-all-mean-mixture-prior", 7, 3, []int{5}, 9, with(func(o *Objective) { o.BatchAllMean, o.MixturePrior = true, true }), 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
-			p := NewParams(tc.in, tc.hidden, tc.latent, rng)
+			p := testParams(tc.in, tc.hidden, tc.latent, tc.obj, rng)
 			s, _ := float64Graph(t, p, tc.obj, tc.batch)
 			x, eps, xt, et := randomBatch(rng, s.rows, tc.in, tc.latent)
 			got, err := s.run(xt, et, nil, nil, tc.beta)
@@ -257,13 +307,7 @@ func testSeparateELBOGraph(t *testing.T, onZ bool) {
 	obj := Objective{ELBOWeight: 0.3, TripletWeight: 1, Margin: 0.5, NormWeight: 0.01, Distance: DistanceEuclidean, TripletOnZ: onZ}
 	rng := rand.New(rand.NewPCG(5, 6))
 	p := NewParams(in, []int{5}, latent, rng)
-	var ws []tensor.Tensor
-	var backs [][]float64
-	for _, l := range p.Layers() {
-		w, b := to64(l.W), to64(l.B)
-		backs = append(backs, w, b)
-		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(w)), tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(b)))
-	}
+	ws, backs := paramTensors(p)
 	s, err := newStepGraph(tensor.Float64, ws, 1, obj, batch, elboRows)
 	if err != nil {
 		t.Fatal(err)
@@ -317,10 +361,12 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 		{"tvae", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}},
 		{"tvae-cosine-soft-z", Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.1, NormWeight: 0.001, Distance: DistanceCosine, SoftMargin: true, TripletOnZ: true}},
 		{"tvae-batch-all-mean", Objective{ELBOWeight: 0.1, TripletWeight: 1, Margin: 1, NormWeight: 0.001, Distance: DistanceEuclidean, BatchAllMean: true}},
+		// The prior's means and log-variances are weights too.
+		{"tvae-batch-all-mean-mixture-prior", Objective{ELBOWeight: 0.1, TripletWeight: 1, Margin: 1, NormWeight: 0.001, Distance: DistanceEuclidean, BatchAllMean: true, MixturePrior: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
-			p := NewParams(6, []int{5}, 3, rng)
+			p := testParams(6, []int{5}, 3, tc.obj, rng)
 			const batch = 4
 			s, backs := float64Graph(t, p, tc.obj, batch)
 			_, _, xt, et := randomBatch(rng, s.rows, 6, 3)
@@ -382,7 +428,9 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 func TestFloat32GraphMatchesFloat64Graph(t *testing.T) {
 	paper := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}
 	batchAll := Objective{ELBOWeight: 0.1, TripletWeight: 1, Margin: 1, NormWeight: 0.001, Distance: DistanceEuclidean, BatchAllMean: true}
-	for name, obj := range map[string]Objective{"tvae": paper, "tvae-batch-all-mean": batchAll} {
+	mixture := batchAll
+	mixture.MixturePrior = true
+	for name, obj := range map[string]Objective{"tvae": paper, "tvae-batch-all-mean": batchAll, "tvae-batch-all-mean-mixture-prior": mixture} {
 		t.Run(name, func(t *testing.T) { testFloat32Graph(t, obj) })
 	}
 }
@@ -390,12 +438,11 @@ func TestFloat32GraphMatchesFloat64Graph(t *testing.T) {
 func testFloat32Graph(t *testing.T, obj Objective) {
 	const in, latent, batch, beta = 30, 4, 8, 1
 	rng := rand.New(rand.NewPCG(7, 8))
-	p := NewParams(in, []int{16}, latent, rng)
+	p := testParams(in, []int{16}, latent, obj, rng)
 	s64, _ := float64Graph(t, p, obj, batch)
 	var ws []tensor.Tensor
-	for _, l := range p.Layers() {
-		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(append([]float32(nil), l.W...))),
-			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(append([]float32(nil), l.B...))))
+	for _, pt := range p.tensors() {
+		ws = append(ws, tensor.New(tensor.WithShape(pt.rows, pt.cols), tensor.WithBacking(slices.Clone(pt.data))))
 	}
 	s32, err := newStepGraph(tensor.Float32, ws, len(p.Encoder), obj, batch, 0)
 	if err != nil {

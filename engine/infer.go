@@ -81,22 +81,34 @@ type NELBO struct {
 // Total is BCE + KL.
 func (e NELBO) Total() float64 { return e.BCE + e.KL }
 
-// NegativeELBO estimates -ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || N(0, I)),
+// NegativeELBO estimates -ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || p(z)),
 // averaged over the n images of x, with one reparameterised sample
 // z = μ + σ·ε per image drawn from rng. The reconstruction term is the summed
-// Bernoulli cross-entropy Σ softplus(l) - x·l over pixels, and
-// KL = -½ Σ (1 + log σ² - μ² - σ²).
+// Bernoulli cross-entropy Σ softplus(l) - x·l over pixels. Under N(0, I)
+// KL = -½ Σ (1 + log σ² - μ² - σ²); under a mixture prior, which has no
+// closed form, it is estimated at the same sample as log q(z|x) − log p(z).
 func (p *Params) NegativeELBO(x []float32, n int, rng *rand.Rand) NELBO {
 	var bce, kl float64
-	in := p.Input()
+	in, lat, md := p.Input(), p.Latent(), p.Prior.density()
 	for start := 0; start < n; start += inferChunk {
 		m := min(inferChunk, n-start)
 		xs := x[start*in : (start+m)*in]
 		mu, lv := p.Encode(xs, m)
 		z := make([]float32, len(mu))
+		negLogQ := make([]float64, m) // − log q(z|x) per image
 		for i := range z {
-			z[i] = mu[i] + float32(math.Exp(0.5*float64(lv[i]))*rng.NormFloat64())
-			kl += -0.5 * (1 + float64(lv[i]) - float64(mu[i])*float64(mu[i]) - math.Exp(float64(lv[i])))
+			eps := rng.NormFloat64()
+			z[i] = mu[i] + float32(math.Exp(0.5*float64(lv[i]))*eps)
+			if md == nil {
+				kl += -0.5 * (1 + float64(lv[i]) - float64(mu[i])*float64(mu[i]) - math.Exp(float64(lv[i])))
+			} else {
+				negLogQ[i/lat] += 0.5*eps*eps + 0.5*float64(lv[i]) + halfLog2Pi
+			}
+		}
+		if md != nil {
+			for i := range m {
+				kl -= negLogQ[i] + md.logDensity(float64s(z[i*lat:(i+1)*lat]))
+			}
 		}
 		bce += bernoulliNLLSum(p.DecodeLogits(z, m), xs, nil)
 	}
@@ -135,6 +147,8 @@ func (p *Params) ImportanceWeightedNLL(x []float32, n, k int, seed uint64) float
 			mu, lv := p.Encode(xs, m)
 			logW := make([]float64, m*k) // image i, sample j at i*k + j
 			z := make([]float32, m*lat)
+			z64 := make([]float64, lat)
+			md := p.Prior.density() // one per goroutine: it has scratch space
 			for j := range k {
 				for i := range m {
 					w := 0.0
@@ -142,11 +156,10 @@ func (p *Params) ImportanceWeightedNLL(x []float32, n, k int, seed uint64) float
 						idx := i*lat + u
 						eps := rng.NormFloat64()
 						z[idx] = mu[idx] + float32(math.Exp(0.5*float64(lv[idx]))*eps)
-						zz := float64(z[idx])
-						// log p(z) - log q(z|x); the ½ log 2π terms cancel.
-						w += -0.5*zz*zz + 0.5*eps*eps + 0.5*float64(lv[idx])
+						z64[u] = float64(z[idx])
+						w += 0.5*eps*eps + 0.5*float64(lv[idx]) + halfLog2Pi // − log q(z|x)
 					}
-					logW[i*k+j] = w
+					logW[i*k+j] = w + md.logPrior(z64)
 				}
 				logits := p.DecodeLogits(z, m)
 				for i := range m {

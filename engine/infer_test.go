@@ -1,15 +1,24 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 )
 
+// Encoding and the negative ELBO agree with the loops of refNet, under
+// N(0, I) (closed-form KL) and under a mixture prior (KL at the sample).
 func TestInferenceMatchesBruteForce(t *testing.T) {
+	for _, mixture := range []bool{false, true} {
+		t.Run(fmt.Sprintf("mixture=%v", mixture), func(t *testing.T) { testInference(t, mixture) })
+	}
+}
+
+func testInference(t *testing.T, mixture bool) {
 	const tol = 1e-4 // float32 BLAS against float64 loops, relative
 	rng := rand.New(rand.NewPCG(8, 8))
-	p := NewParams(9, []int{7, 5}, 3, rng)
+	p := testParams(9, []int{7, 5}, 3, Objective{MixturePrior: mixture}, rng)
 	ref := newRefNet(p)
 	const n = 13
 	x := make([]float32, n*9)
@@ -69,17 +78,40 @@ func trueNLL(p *Params, x []float32) float64 {
 		if i == 0 || i == steps {
 			w = h / 2
 		}
-		logTerms[i] = ll - 0.5*float64(z)*float64(z) - 0.5*math.Log(2*math.Pi) + math.Log(w)
+		logTerms[i] = ll + bruteLogPrior(p.Prior, float64(z)) + math.Log(w)
 	}
 	return -(logMeanExp(logTerms) + math.Log(float64(len(logTerms))))
 }
 
+// bruteLogPrior is log p(z) of a 1-D latent: N(0, 1), or the mixture m
+// summed directly in densities.
+func bruteLogPrior(m *Mixture, z float64) float64 {
+	if m == nil {
+		return -0.5*z*z - 0.5*math.Log(2*math.Pi)
+	}
+	p := 0.0
+	for k := range m.K {
+		v := math.Exp(float64(m.LogVars[k]))
+		d := z - float64(m.Means[k])
+		p += math.Exp(-d*d/(2*v)) / math.Sqrt(2*math.Pi*v) / float64(m.K)
+	}
+	return math.Log(p)
+}
+
 // The importance-weighted bound is an upper bound on the true negative
 // log-likelihood that tightens with k: on a tiny network with a 1-D latent
-// it falls from k = 1 to 5000 and ends within 0.02 nats of the integral.
+// it falls from k = 1 to 5000 and ends within 0.02 nats of the integral,
+// under N(0, 1) and under a mixture prior of two narrow components.
 func TestImportanceWeightedNLLApproachesTheTrueNLL(t *testing.T) {
+	for _, prior := range []*Mixture{nil, {K: 2, Latent: 1, Means: []float32{-1.5, 2}, LogVars: []float32{-1, -0.5}}} {
+		t.Run(fmt.Sprintf("mixture=%v", prior != nil), func(t *testing.T) { testImportanceWeightedNLL(t, prior) })
+	}
+}
+
+func testImportanceWeightedNLL(t *testing.T, prior *Mixture) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	p := NewParams(6, []int{5}, 1, rng)
+	p.Prior = prior
 	for _, l := range p.Layers() { // larger weights: a posterior unlike the prior
 		for i := range l.W {
 			l.W[i] *= 3

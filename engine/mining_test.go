@@ -233,6 +233,7 @@ func TestShortOnlineMiningTrainingLearns(t *testing.T) {
 		{[]string{"triplet_mining=batch-all", "triplet_on=z"}, 0.8},
 		{[]string{"triplet_mining=batch-all", "elbo_on_batch=true"}, 0.8},
 		{[]string{"triplet_mining=batch-all-mean", "margin=1"}, 0.8},
+		{[]string{"triplet_mining=batch-all-mean", "prior_components=10", "elbo_weight=0.2"}, 0.8},
 		{[]string{"triplet_mining=batch-all-mean", "labelled_fraction=0.05", "augment_shift=2"}, 0.8},
 		{[]string{"triplet_mining=batch-hard", "labelled_fraction=0.05", "augment_shift=2"}, 0.8},
 		{[]string{"triplet_mining=batch-hard", "distance=cosine"}, 0.72},

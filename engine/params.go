@@ -19,6 +19,8 @@ type Params struct {
 	Mu      Dense   // last hidden layer -> μ
 	LogVar  Dense   // last hidden layer -> log σ²
 	Decoder []Dense // z -> hidden layers (ReLU) -> logits (no activation)
+	// Prior is the learned mixture prior, or nil for N(0, I).
+	Prior *Mixture
 }
 
 // NewParams initialises a VAE for inputs of size input, with encoder hidden
@@ -69,6 +71,26 @@ func (p *Params) Layers() []*Dense {
 	return ls
 }
 
+// paramTensor is one trained tensor, rows×cols row-major.
+type paramTensor struct {
+	rows, cols int
+	data       []float32
+}
+
+// tensors lists every trained tensor in a fixed order: W then b (1×Out) of
+// each layer in Layers order, then the prior's means and log-variances. The
+// optimiser and the step graph rely on this order.
+func (p *Params) tensors() []paramTensor {
+	var ts []paramTensor
+	for _, l := range p.Layers() {
+		ts = append(ts, paramTensor{l.In, l.Out, l.W}, paramTensor{1, l.Out, l.B})
+	}
+	if m := p.Prior; m != nil {
+		ts = append(ts, paramTensor{m.K, m.Latent, m.Means}, paramTensor{m.K, m.Latent, m.LogVars})
+	}
+	return ts
+}
+
 // Input is the size of an image, Latent the size of z.
 func (p *Params) Input() int  { return p.Encoder[0].In }
 func (p *Params) Latent() int { return p.Mu.Out }
@@ -84,8 +106,7 @@ func (p *Params) Hidden() []int {
 
 // Clone returns a deep copy: an immutable snapshot for readers.
 func (p *Params) Clone() *Params {
-	c := &Params{Encoder: cloneDense(p.Encoder), Mu: p.Mu.clone(), LogVar: p.LogVar.clone(), Decoder: cloneDense(p.Decoder)}
-	return c
+	return &Params{Encoder: cloneDense(p.Encoder), Mu: p.Mu.clone(), LogVar: p.LogVar.clone(), Decoder: cloneDense(p.Decoder), Prior: p.Prior.clone()}
 }
 
 func (d Dense) clone() Dense {
@@ -103,20 +124,18 @@ func cloneDense(ds []Dense) []Dense {
 // Size is the number of scalar parameters.
 func (p *Params) Size() int {
 	n := 0
-	for _, l := range p.Layers() {
-		n += len(l.W) + len(l.B)
+	for _, t := range p.tensors() {
+		n += len(t.data)
 	}
 	return n
 }
 
 // finite reports whether every weight and bias is a finite number.
 func (p *Params) finite() bool {
-	for _, l := range p.Layers() {
-		for _, v := range [][]float32{l.W, l.B} {
-			for _, x := range v {
-				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-					return false
-				}
+	for _, t := range p.tensors() {
+		for _, x := range t.data {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return false
 			}
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 )
 
 // paramsMagic starts a weights file; the version follows it.
@@ -13,7 +12,10 @@ const paramsMagic = "TVAEWTS1"
 
 // MarshalBinary encodes the weights: the magic, the layer count, then for every
 // layer (in Layers order) In, Out as uint32 and W, B as little-endian float32.
-// The encoder depth is stored too, so the file alone rebuilds the network.
+// The encoder depth is stored too, so the file alone rebuilds the network. A
+// mixture prior follows the layers: K and the latent size as uint32, then
+// the means and log-variances; a file without one (as every file before the
+// mixture prior) has N(0, I).
 func (p *Params) MarshalBinary() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(paramsMagic)
@@ -28,6 +30,13 @@ func (p *Params) MarshalBinary() ([]byte, error) {
 				if err := binary.Write(&b, binary.LittleEndian, x); err != nil {
 					return nil, err
 				}
+			}
+		}
+	}
+	if m := p.Prior; m != nil {
+		for _, x := range []any{[]uint32{uint32(m.K), uint32(m.Latent)}, m.Means, m.LogVars} {
+			if err := binary.Write(&b, binary.LittleEndian, x); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -69,10 +78,29 @@ func UnmarshalParams(buf []byte) (*Params, error) {
 		}
 		layers[i] = d
 	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("engine: weights file has %d trailing bytes", r.Len())
-	}
 	p := &Params{Encoder: layers[:depth], Mu: layers[depth], LogVar: layers[depth+1], Decoder: layers[depth+2:]}
+	if r.Len() != 0 {
+		var shape [2]uint32
+		if err := binary.Read(r, binary.LittleEndian, &shape); err != nil {
+			return nil, fmt.Errorf("engine: weights file has %d trailing bytes", r.Len())
+		}
+		k, latent := int(shape[0]), int(shape[1])
+		if k < 1 || latent != p.Mu.Out {
+			return nil, fmt.Errorf("engine: weights file's prior has impossible shape %d×%d for a latent of %d", k, latent, p.Mu.Out)
+		}
+		// The length is checked before allocating: k comes from the file.
+		p.Prior = &Mixture{K: k, Latent: latent}
+		if int64(k)*int64(latent)*8 > int64(r.Len()) {
+			return nil, fmt.Errorf("engine: weights file truncated in its prior")
+		}
+		p.Prior.Means, p.Prior.LogVars = make([]float32, k*latent), make([]float32, k*latent)
+		if binary.Read(r, binary.LittleEndian, p.Prior.Means) != nil || binary.Read(r, binary.LittleEndian, p.Prior.LogVars) != nil {
+			return nil, fmt.Errorf("engine: weights file truncated in its prior")
+		}
+		if r.Len() != 0 {
+			return nil, fmt.Errorf("engine: weights file has %d trailing bytes", r.Len())
+		}
+	}
 	if err := p.checkShapes(); err != nil {
 		return nil, err
 	}
@@ -102,12 +130,8 @@ func (p *Params) checkShapes() error {
 	if prev != in {
 		return fmt.Errorf("engine: decoder outputs %d values for %d-pixel images", prev, in)
 	}
-	for _, l := range p.Layers() {
-		for _, v := range l.W {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("engine: weights file holds a non-finite weight")
-			}
-		}
+	if !p.finite() {
+		return fmt.Errorf("engine: weights file holds a non-finite weight")
 	}
 	return nil
 }

@@ -82,9 +82,12 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 	rng := rand.New(src)
 	t := &Trainer{cfg: cfg, train: train, eval: eval, rng: rng, src: src, graphs: map[graphShape]*stepGraph{}, labelledPass: -1}
 	t.params = NewParams(train.Dim(), cfg.Hidden, cfg.Latent, rng)
+	if cfg.PriorComponents > 0 {
+		t.params.Prior = NewMixture(cfg.PriorComponents, cfg.Latent, rng)
+	}
 	var sizes []int
-	for _, l := range t.params.Layers() {
-		sizes = append(sizes, len(l.W), len(l.B))
+	for _, p := range t.params.tensors() {
+		sizes = append(sizes, len(p.data))
 	}
 	t.opt = NewAdam(cfg.LearningRate, sizes)
 	var err error
@@ -437,9 +440,9 @@ func (t *Trainer) step(batch []int, global, epochSteps int) (Terms, error) {
 		return Terms{}, err
 	}
 	var weights, grads [][]float32
-	for i, l := range t.params.Layers() {
-		weights = append(weights, l.W, l.B)
-		grads = append(grads, g.grad(2*i).Data().([]float32), g.grad(2*i+1).Data().([]float32))
+	for i, p := range t.params.tensors() {
+		weights = append(weights, p.data)
+		grads = append(grads, g.grad(i).Data().([]float32))
 	}
 	t.opt.Step(weights, grads)
 	return terms, nil
@@ -457,9 +460,8 @@ func (t *Trainer) graph(shape graphShape) (*stepGraph, error) {
 		return g, nil
 	}
 	var ws []tensor.Tensor
-	for _, l := range t.params.Layers() {
-		ws = append(ws, tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)),
-			tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(l.B)))
+	for _, p := range t.params.tensors() {
+		ws = append(ws, tensor.New(tensor.WithShape(p.rows, p.cols), tensor.WithBacking(p.data)))
 	}
 	g, err := newStepGraph(tensor.Float32, ws, len(t.cfg.Hidden), t.cfg.Objective(), shape.batch, shape.elboRows)
 	if err != nil {

@@ -104,14 +104,10 @@ func (v *View) Reconstruction(split string, index int) ([]float32, error) {
 	return v.Params.Reconstruct(ds.Image(index), 1), nil
 }
 
-// Samples decodes n draws z ~ N(0, I) from the prior; the same seed gives the
+// Samples decodes n draws z ~ p(z) from the prior; the same seed gives the
 // same images.
 func (v *View) Samples(n int, seed uint64) [][]float32 {
-	rng := rand.New(rand.NewPCG(seed, 0x5a3))
-	z := make([]float32, n*v.Params.Latent())
-	for i := range z {
-		z[i] = float32(rng.NormFloat64())
-	}
+	z := v.Params.SamplePrior(n, rand.New(rand.NewPCG(seed, 0x5a3)))
 	return splitImages(v.Params.Decode(z, n), n)
 }
 

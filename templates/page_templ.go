@@ -461,14 +461,14 @@ func startForm(f StartForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<label for=\"start-elbo-weight\">ELBO weight</label> <input id=\"start-elbo-weight\" type=\"number\" name=\"elbo_weight\" min=\"0\" step=\"any\" placeholder=\"model's own\"> <label for=\"start-kl-weight\">KL weight β</label> <input id=\"start-kl-weight\" type=\"number\" name=\"kl_weight\" min=\"0\" step=\"any\" placeholder=\"model's own\"> <label for=\"start-kl-warmup\">KL warm-up (epochs)</label> <input id=\"start-kl-warmup\" type=\"number\" name=\"kl_warmup_epochs\" min=\"0\" step=\"any\" placeholder=\"model's own\" aria-describedby=\"start-kl-warmup-hint\"><p class=\"hint\" id=\"start-kl-warmup-hint\">β rises linearly from 0 over this many epochs; 0 keeps it fixed.</p><label for=\"start-augment-shift\">Shift triplet images by up to (pixels)</label> <input id=\"start-augment-shift\" type=\"number\" name=\"augment_shift\" min=\"0\" step=\"1\" placeholder=\"model's own\" aria-describedby=\"start-augment-shift-hint\"><p class=\"hint\" id=\"start-augment-shift-hint\">A random translation of each triplet image at every step, against learning few labelled images by heart; 0 leaves them as they are.</p><label for=\"start-labelled-fraction\">Labelled fraction</label> <input id=\"start-labelled-fraction\" type=\"number\" name=\"labelled_fraction\" min=\"0\" max=\"1\" step=\"any\" placeholder=\"model's own\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<label for=\"start-prior-components\">Prior components</label> <input id=\"start-prior-components\" type=\"number\" name=\"prior_components\" min=\"0\" step=\"1\" placeholder=\"model's own\" aria-describedby=\"start-prior-components-hint\"><p class=\"hint\" id=\"start-prior-components-hint\">0 keeps the paper's prior N(0, I); 10 learns a mixture of 10 Gaussians, where the clusters the triplet loss forms cost little likelihood.</p><label for=\"start-elbo-weight\">ELBO weight</label> <input id=\"start-elbo-weight\" type=\"number\" name=\"elbo_weight\" min=\"0\" step=\"any\" placeholder=\"model's own\"> <label for=\"start-kl-weight\">KL weight β</label> <input id=\"start-kl-weight\" type=\"number\" name=\"kl_weight\" min=\"0\" step=\"any\" placeholder=\"model's own\"> <label for=\"start-kl-warmup\">KL warm-up (epochs)</label> <input id=\"start-kl-warmup\" type=\"number\" name=\"kl_warmup_epochs\" min=\"0\" step=\"any\" placeholder=\"model's own\" aria-describedby=\"start-kl-warmup-hint\"><p class=\"hint\" id=\"start-kl-warmup-hint\">β rises linearly from 0 over this many epochs; 0 keeps it fixed.</p><label for=\"start-augment-shift\">Shift triplet images by up to (pixels)</label> <input id=\"start-augment-shift\" type=\"number\" name=\"augment_shift\" min=\"0\" step=\"1\" placeholder=\"model's own\" aria-describedby=\"start-augment-shift-hint\"><p class=\"hint\" id=\"start-augment-shift-hint\">A random translation of each triplet image at every step, against learning few labelled images by heart; 0 leaves them as they are.</p><label for=\"start-labelled-fraction\">Labelled fraction</label> <input id=\"start-labelled-fraction\" type=\"number\" name=\"labelled_fraction\" min=\"0\" max=\"1\" step=\"any\" placeholder=\"model's own\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var23 string
 		templ_7745c5c3_Var23, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.LabelledFraction).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 117, Col: 156}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 120, Col: 156}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var23)
 		if templ_7745c5c3_Err != nil {
@@ -489,7 +489,7 @@ func startForm(f StartForm) templ.Component {
 		var templ_7745c5c3_Var24 string
 		templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.Seed).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 122, Col: 83}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 125, Col: 83}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var24)
 		if templ_7745c5c3_Err != nil {
@@ -502,7 +502,7 @@ func startForm(f StartForm) templ.Component {
 		var templ_7745c5c3_Var25 string
 		templ_7745c5c3_Var25, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.TrainSubset).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 124, Col: 114}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 127, Col: 114}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var25)
 		if templ_7745c5c3_Err != nil {
@@ -515,7 +515,7 @@ func startForm(f StartForm) templ.Component {
 		var templ_7745c5c3_Var26 string
 		templ_7745c5c3_Var26, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.TripletsPerClass).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 127, Col: 131}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 130, Col: 131}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var26)
 		if templ_7745c5c3_Err != nil {
@@ -528,7 +528,7 @@ func startForm(f StartForm) templ.Component {
 		var templ_7745c5c3_Var27 string
 		templ_7745c5c3_Var27, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.IWSamples).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 129, Col: 108}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 132, Col: 108}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var27)
 		if templ_7745c5c3_Err != nil {
@@ -541,7 +541,7 @@ func startForm(f StartForm) templ.Component {
 		var templ_7745c5c3_Var28 string
 		templ_7745c5c3_Var28, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.SnapshotEvery).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 132, Col: 120}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 135, Col: 120}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var28)
 		if templ_7745c5c3_Err != nil {
@@ -581,7 +581,7 @@ func optionSelect(id, name string, options []Option) templ.Component {
 		var templ_7745c5c3_Var30 string
 		templ_7745c5c3_Var30, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 142, Col: 16}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 145, Col: 16}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var30)
 		if templ_7745c5c3_Err != nil {
@@ -594,7 +594,7 @@ func optionSelect(id, name string, options []Option) templ.Component {
 		var templ_7745c5c3_Var31 string
 		templ_7745c5c3_Var31, templ_7745c5c3_Err = templruntime.NewAttributeExpression(name).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 142, Col: 30}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 145, Col: 30}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var31)
 		if templ_7745c5c3_Err != nil {
@@ -607,7 +607,7 @@ func optionSelect(id, name string, options []Option) templ.Component {
 		var templ_7745c5c3_Var32 string
 		templ_7745c5c3_Var32, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 142, Col: 49}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 145, Col: 49}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var32)
 		if templ_7745c5c3_Err != nil {
@@ -625,7 +625,7 @@ func optionSelect(id, name string, options []Option) templ.Component {
 			var templ_7745c5c3_Var33 string
 			templ_7745c5c3_Var33, templ_7745c5c3_Err = templruntime.NewAttributeExpression(o.Value).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 144, Col: 26}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 147, Col: 26}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var33)
 			if templ_7745c5c3_Err != nil {
@@ -638,7 +638,7 @@ func optionSelect(id, name string, options []Option) templ.Component {
 			var templ_7745c5c3_Var34 string
 			templ_7745c5c3_Var34, templ_7745c5c3_Err = templ.JoinStringErrs(o.Label)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 144, Col: 38}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 147, Col: 38}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var34))
 			if templ_7745c5c3_Err != nil {

@@ -67,6 +67,7 @@ var startKeys = []string{
 	"soft_margin",
 	"triplet_on",
 	"elbo_weight",
+	"prior_components",
 	"kl_weight",
 	"kl_warmup_epochs",
 	"augment_shift",
