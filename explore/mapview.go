@@ -15,11 +15,13 @@ type Map struct {
 	Points          Points
 	Posterior       Posterior
 	// XY holds each point's projection, Spread its posterior σ in the plane
-	// (Basis.Spread), Labels its class.
-	XY     [][2]float64
-	Spread []float64
-	Labels []uint8
-	Basis  Basis
+	// (Basis.Spread), Labels its class; PriorXY the projections of the
+	// mixture prior's component means (nil under N(0, I)).
+	XY      [][2]float64
+	Spread  []float64
+	Labels  []uint8
+	PriorXY [][2]float64
+	Basis   Basis
 }
 
 // Map projects points at step on the basis fitted at basisStep.
@@ -32,6 +34,10 @@ func (rp *Replay) Map(step, basisStep int, points Points) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	f, err := rp.Frame(step)
+	if err != nil {
+		return nil, err
+	}
 	info, err := rp.info(step)
 	if err != nil {
 		return nil, err
@@ -41,6 +47,9 @@ func (rp *Replay) Map(step, basisStep int, points Points) (*Map, error) {
 	for i := range m.XY {
 		m.XY[i] = b.Project(post.Mu.Row(i))
 		m.Spread[i] = b.Spread(post.LogVar.Row(i))
+	}
+	for i := range f.PriorMeans.N {
+		m.PriorXY = append(m.PriorXY, b.Project(f.PriorMeans.Row(i)))
 	}
 	return m, nil
 }

@@ -95,15 +95,22 @@ func (b Basis) Spread(logVar []float32) float64 {
 }
 
 // PrincipalPlane projects the rows of e on the Basis fitted to them, one
-// point per row; it returns nil when no basis can be fitted.
-func PrincipalPlane(e engine.Embedding) [][2]float64 {
+// point per row, and the rows of other (of e's dimension; N may be 0) on the
+// same Basis; it returns nils when no basis can be fitted.
+func PrincipalPlane(e, other engine.Embedding) (points, otherPoints [][2]float64) {
 	b, ok := FitBasis(e)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	out := make([][2]float64, e.N)
-	for i := range out {
-		out[i] = b.Project(e.Row(i))
+	project := func(e engine.Embedding) [][2]float64 {
+		if e.N == 0 {
+			return nil
+		}
+		out := make([][2]float64, e.N)
+		for i := range out {
+			out[i] = b.Project(e.Row(i))
+		}
+		return out
 	}
-	return out
+	return project(e), project(other)
 }

@@ -36,9 +36,15 @@ func TestPrincipalPlaneRecoversKnownAxes(t *testing.T) {
 			e.Data[i*dim+j] = float32(a[i]*u[j] + b[i]*w[j] + c[j] + 1e-3*rng.NormFloat64())
 		}
 	}
-	got := PrincipalPlane(e)
+	got, again := PrincipalPlane(e, e)
 	if len(got) != n {
 		t.Fatalf("got %d points, want %d", len(got), n)
+	}
+	// Other rows go through the same projection: the same rows land on the same points.
+	for i := range got {
+		if again[i] != got[i] {
+			t.Fatalf("row %d as other: %v, as the fitted rows: %v", i, again[i], got[i])
+		}
 	}
 	const tol = 0.02 // float32 storage and the noise
 	for axis, want := range [][]float64{a, b} {
@@ -50,7 +56,7 @@ func TestPrincipalPlaneRecoversKnownAxes(t *testing.T) {
 			}
 		}
 	}
-	if PrincipalPlane(engine.Embedding{N: 1, Dim: 3, Data: make([]float32, 3)}) != nil {
+	if one, _ := PrincipalPlane(engine.Embedding{N: 1, Dim: 3, Data: make([]float32, 3)}, engine.Embedding{}); one != nil {
 		t.Error("one point should give no map")
 	}
 }

@@ -49,6 +49,9 @@ func (p Posterior) bytes() int { return 4 * (len(p.Mu.Data) + len(p.LogVar.Data)
 type Frame struct {
 	Info rundir.SnapshotInfo
 	Test Posterior
+	// PriorMeans are the mixture prior's component means at the snapshot
+	// (none under N(0, I)).
+	PriorMeans engine.Embedding
 
 	mu  sync.Mutex
 	all *Posterior
@@ -173,7 +176,7 @@ func (rp *Replay) Frame(step int) (*Frame, error) {
 		return nil, err
 	}
 	mu, logVar := engine.EncodeSplit(p, rp.test)
-	f := &Frame{Info: info, Test: Posterior{Mu: mu, LogVar: logVar}}
+	f := &Frame{Info: info, Test: Posterior{Mu: mu, LogVar: logVar}, PriorMeans: priorMeans(p)}
 	rp.mu.Lock()
 	rp.keep(f)
 	rp.mu.Unlock()

@@ -21,8 +21,9 @@ type View struct {
 	TrainMu engine.Embedding
 	TestMu  engine.Embedding
 	// Map holds the test means projected on their first two principal axes,
-	// one point per test image.
-	Map [][2]float64
+	// one point per test image; PriorMap the mixture prior's component means
+	// projected on the same axes (nil under N(0, I)).
+	Map, PriorMap [][2]float64
 }
 
 // ErrNoView is returned before a run has finished its first epoch.
@@ -57,7 +58,7 @@ func (r *Run) View() (*View, error) {
 
 		v := &View{RunID: r.ID, Epoch: epoch, Params: p, Train: r.Train, Test: r.Test,
 			TrainMu: engine.Embed(p, r.Train), TestMu: engine.Embed(p, r.Test)}
-		v.Map = PrincipalPlane(v.TestMu)
+		v.Map, v.PriorMap = PrincipalPlane(v.TestMu, priorMeans(p))
 
 		r.viewMu.Lock()
 		if r.view == nil || r.view.Epoch <= v.Epoch {
@@ -68,6 +69,15 @@ func (r *Run) View() (*View, error) {
 		close(done)
 		return v, nil
 	}
+}
+
+// priorMeans are the mixture prior's component means as an Embedding, or
+// an empty one under N(0, I).
+func priorMeans(p *engine.Params) engine.Embedding {
+	if p.Prior == nil {
+		return engine.Embedding{Dim: p.Latent()}
+	}
+	return engine.Embedding{N: p.Prior.K, Dim: p.Prior.Latent, Data: p.Prior.Means}
 }
 
 // prebuildView builds the view of a new epoch in the background when someone

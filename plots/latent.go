@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"image/color"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -20,11 +21,16 @@ const (
 const (
 	pointRadius     = vg.Length(2)
 	highlightRadius = vg.Length(6)
+	centreRadius    = vg.Length(5)
 	legendGap       = vg.Length(8)
 )
 
-// highlightName names the highlighted point in the legend.
-const highlightName = "query"
+// highlightName names the highlighted point in the legend, centresName the
+// prior's component means.
+const (
+	highlightName = "query"
+	centresName   = "prior means"
+)
 
 // LatentMap is a scatter of 2-D points (e.g. a PCA projection of latent
 // means) coloured by class label, drawn in input order, with a legend to the
@@ -34,7 +40,7 @@ const highlightName = "query"
 // pixels (6×5 inches at 192 DPI), and the Frame for mapping clicks. With no
 // points the PNG says "no data yet" and the Frame has no points.
 func LatentMap(title string, points [][2]float64, labels []uint8, classNames []string, highlight int) ([]byte, Frame, error) {
-	return CaptionedLatentMap(title, nil, points, labels, classNames, highlight)
+	return CaptionedLatentMap(title, nil, points, labels, classNames, highlight, nil)
 }
 
 // captionLine is the height of one caption line under a CaptionedLatentMap.
@@ -42,9 +48,11 @@ const captionLine = vg.Length(9)
 
 // CaptionedLatentMap is LatentMap with lines of small text under the figure,
 // such as where the picture comes from; the figure grows by captionLine per
-// line, so the map itself keeps its size.
-func CaptionedLatentMap(title string, caption []string, points [][2]float64, labels []uint8, classNames []string, highlight int) ([]byte, Frame, error) {
-	if err := checkMap(points, labels, classNames, highlight); err != nil {
+// line, so the map itself keeps its size. centres, when given, are drawn
+// over the points as black crosses named "prior means" in the legend: a
+// mixture prior's component means in the same projection.
+func CaptionedLatentMap(title string, caption []string, points [][2]float64, labels []uint8, classNames []string, highlight int, centres [][2]float64) ([]byte, Frame, error) {
+	if err := checkMap(points, labels, classNames, highlight, centres); err != nil {
 		return nil, Frame{}, err
 	}
 	p := newPlot(title)
@@ -79,6 +87,15 @@ func CaptionedLatentMap(title string, caption []string, points [][2]float64, lab
 			p.Add(query)
 			legend.Add(highlightName, query)
 		}
+		if len(centres) > 0 {
+			cs := make(plotter.XYs, len(centres))
+			for i, c := range centres {
+				cs[i] = plotter.XY{X: c[0], Y: c[1]}
+			}
+			marks := &plotter.Scatter{XYs: cs, GlyphStyle: draw.GlyphStyle{Color: color.Black, Radius: centreRadius, Shape: boldCross{}}}
+			p.Add(marks)
+			legend.Add(centresName, marks)
+		}
 		fitAxes(p)
 	}
 	var frame Frame
@@ -111,7 +128,12 @@ func CaptionedLatentMap(title string, caption []string, points [][2]float64, lab
 }
 
 // checkMap reports the first reason why LatentMap cannot draw its arguments.
-func checkMap(points [][2]float64, labels []uint8, classNames []string, highlight int) error {
+func checkMap(points [][2]float64, labels []uint8, classNames []string, highlight int, centres [][2]float64) error {
+	for i, c := range centres {
+		if !drawable(c[0]) || !drawable(c[1]) {
+			return fmt.Errorf("plots: prior mean %d (%g, %g) is NaN or of magnitude over %g", i, c[0], c[1], maxValue)
+		}
+	}
 	if len(points) != len(labels) {
 		return fmt.Errorf("plots: %d points but %d labels", len(points), len(labels))
 	}

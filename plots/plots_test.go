@@ -225,7 +225,7 @@ func TestCaptionedLatentMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	captioned, frame, err := CaptionedLatentMap("map", []string{"run r, step 3", "view: /?run=r"}, points, labels, []string{"a", "b"}, 1)
+	captioned, frame, err := CaptionedLatentMap("map", []string{"run r, step 3", "view: /?run=r"}, points, labels, []string{"a", "b"}, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,5 +246,44 @@ func TestCaptionedLatentMap(t *testing.T) {
 		if got, ok := frame.Nearest(fx, fy); !ok || got != i {
 			t.Fatalf("point %d: the frame finds %d", i, got)
 		}
+	}
+}
+
+// Prior means are drawn as black crosses where the frame puts their
+// coordinates, with "prior means" in the legend; a NaN one is refused.
+func TestLatentMapPriorMeans(t *testing.T) {
+	points := [][2]float64{{0, 0}, {4, 3}, {-4, 1}}
+	centres := [][2]float64{{2, -1}, {-2, 2.5}}
+	b, frame, err := CaptionedLatentMap("map", nil, points, []uint8{0, 1, 1}, []string{"a", "b"}, -1, centres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decode(t, b)
+	// dark counts the nearly black pixels within win pixels of (x, y).
+	dark := func(x, y float64, win int) int {
+		n := 0
+		for py := int(y) - win; py <= int(y)+win; py++ {
+			for px := int(x) - win; px <= int(x)+win; px++ {
+				if r, g, b, _ := img.At(px, py).RGBA(); r < 0x3000 && g < 0x3000 && b < 0x3000 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for i, c := range centres {
+		fx, fy := frame.ToImage(c[0], c[1])
+		x, y := fx*float64(frame.Width), fy*float64(frame.Height)
+		// A cross of half-side 5 points (13 pixels) with 1.5-point (4-pixel)
+		// strokes: two diagonals of about 37 pixels, 4 wide.
+		if n := dark(x, y, 14); n < 150 {
+			t.Errorf("prior mean %d: %d dark pixels around (%.0f, %.0f), want a cross", i, n, x, y)
+		}
+		if n := dark(x+40, y+40, 8); n != 0 {
+			t.Errorf("prior mean %d: %d dark pixels away from it", i, n)
+		}
+	}
+	if _, _, err := CaptionedLatentMap("map", nil, points, []uint8{0, 1, 1}, []string{"a", "b"}, -1, [][2]float64{{math.NaN(), 0}}); err == nil {
+		t.Error("a NaN prior mean was drawn")
 	}
 }

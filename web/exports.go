@@ -42,19 +42,24 @@ func provenance(r *explore.Run, v viewState, m *explore.Map) []string {
 	if v.Select >= 0 {
 		sel = fmt.Sprintf("point %d (%s, %s)", v.Select, pointName(r, m, v.Select), data.ClassNames(cfg.Dataset)[m.Labels[v.Select]])
 	}
-	return []string{
+	lines := []string{
 		fmt.Sprintf("run %s · %s · step %d (epoch %d of %d) · points: %s, %d images · selected: %s",
 			r.ID, strings.ToUpper(r.Model()), v.Step, m.Epoch, cfg.Epochs, v.Points, len(m.XY), sel),
 		fmt.Sprintf("projection: first two principal axes of the test μ at step %d, fixed for the replay", v.Basis),
-		configLine(cfg),
-		"view: " + v.pageURL(),
 	}
+	lines = append(lines, configLines(cfg)...)
+	return append(lines, "view: "+v.pageURL())
 }
 
-// configLine is the configuration as a provenance caption states it.
-func configLine(cfg engine.Config) string {
-	return fmt.Sprintf("config: %s, hidden %v, latent %d, batch %d, lr %g, elbo_weight %g, triplet_weight %g, margin %g, norm_weight %g, triplets_per_class %d, redraw %t, seed %d",
-		cfg.Dataset, cfg.Hidden, cfg.Latent, cfg.BatchSize, cfg.LearningRate, cfg.ELBOWeight, cfg.TripletWeight, cfg.Margin, cfg.NormWeight, cfg.TripletsPerClass, cfg.RedrawTriplets, cfg.Seed)
+// configLines are the configuration as a provenance caption states it, in
+// two lines (one is wider than the figure): the model, then the loss.
+func configLines(cfg engine.Config) []string {
+	return []string{
+		fmt.Sprintf("config: %s, hidden %v, latent %d, prior_components %d, batch %d, lr %g, seed %d",
+			cfg.Dataset, cfg.Hidden, cfg.Latent, cfg.PriorComponents, cfg.BatchSize, cfg.LearningRate, cfg.Seed),
+		fmt.Sprintf("loss: elbo_weight %g, triplet_weight %g, margin %g, norm_weight %g, triplet_mining %s, triplets_per_class %d, redraw %t",
+			cfg.ELBOWeight, cfg.TripletWeight, cfg.Margin, cfg.NormWeight, cfg.TripletMining, cfg.TripletsPerClass, cfg.RedrawTriplets),
+	}
 }
 
 // exportPNG draws the view's map with its provenance:
@@ -66,7 +71,7 @@ func (s *Server) exportPNG(c echo.Context) error {
 	}
 	out, err := s.pngs.get("export?"+v.query(), func() (rendered, error) {
 		title := fmt.Sprintf("%s, step %d: %s μ in the PCA basis of step %d", r.ID, v.Step, v.Points, v.Basis)
-		png, _, err := plots.CaptionedLatentMap(title, provenance(r, v, m), m.XY, m.Labels, data.ClassNames(r.Config.Dataset), v.Select)
+		png, _, err := plots.CaptionedLatentMap(title, provenance(r, v, m), m.XY, m.Labels, data.ClassNames(r.Config.Dataset), v.Select, m.PriorXY)
 		return rendered{png: png}, err
 	})
 	if err != nil {

@@ -105,9 +105,9 @@ func (s *Server) latentMap(r *explore.Run, highlight int) (rendered, error) {
 		caption := []string{
 			fmt.Sprintf("run %s · %s · epoch %d of %d · points: test, %d images", r.ID, strings.ToUpper(r.Model()), v.Epoch, r.Config.Epochs, len(v.Map)),
 			"projection: first two principal axes of this epoch's test μ",
-			configLine(r.Config),
 		}
-		png, frame, err := plots.CaptionedLatentMap(fmt.Sprintf("%s, epoch %d: test μ, PCA", r.ID, v.Epoch), caption, v.Map, v.Test.Labels, data.ClassNames(r.Config.Dataset), highlight)
+		caption = append(caption, configLines(r.Config)...)
+		png, frame, err := plots.CaptionedLatentMap(fmt.Sprintf("%s, epoch %d: test μ, PCA", r.ID, v.Epoch), caption, v.Map, v.Test.Labels, data.ClassNames(r.Config.Dataset), highlight, v.PriorMap)
 		return rendered{png: png, frame: frame}, err
 	})
 }
