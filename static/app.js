@@ -686,6 +686,19 @@
         ctx.fill();
       }
       ctx.globalAlpha = 1;
+      // The mixture prior's means: black crosses over the points.
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "#000000";
+      ctx.beginPath();
+      for (let j = 0; j < m.prior.length; j += 2) {
+        const [x, y] = L.toScreen(m.prior[j], m.prior[j + 1]);
+        ctx.moveTo(x - 6, y - 6);
+        ctx.lineTo(x + 6, y + 6);
+        ctx.moveTo(x - 6, y + 6);
+        ctx.lineTo(x + 6, y - 6);
+      }
+      ctx.stroke();
+      c.dataset.priorMeans = String(m.prior.length / 2);
       const sel = this.state.select;
       if (sel >= 0 && sel < m.n) {
         const x = this.screen[2 * sel];
@@ -779,13 +792,16 @@
   }
 
   // decodeMap reads map.bin: a header of the point count and the bounds,
-  // then x, y, σ per point (float32), then a label per point (uint8).
+  // then x, y, σ per point (float32), then a label per point (uint8), then
+  // the count of the mixture prior's means (uint32) and x, y of each.
   function decodeMap(buf, key) {
     const dv = new DataView(buf);
     const n = dv.getUint32(0, true);
     const m = { key: key, n: n, minX: dv.getFloat32(4, true), maxX: dv.getFloat32(8, true), minY: dv.getFloat32(12, true), maxY: dv.getFloat32(16, true) };
     m.xys = new Float32Array(buf.slice(20, 20 + 12 * n));
     m.labels = new Uint8Array(buf, 20 + 12 * n, n);
+    const k = dv.getUint32(20 + 13 * n, true);
+    m.prior = new Float32Array(buf.slice(24 + 13 * n, 24 + 13 * n + 8 * k));
     return m;
   }
 

@@ -137,7 +137,8 @@ func TestBrowserReplay(t *testing.T) {
 
 	// All 70,000 images, points then σ-sized discs; frame times are logged.
 	run("choosing all points", `const s = document.querySelector('[data-testid=points-select]'); s.value = 'all'; s.dispatchEvent(new Event('change'))`)
-	poll("the 70,000-point map", drawn("64:64:all:points")+` && `+canvas+`.dataset.points === "70000"`)
+	// The fixture's prior is N(0, I): the map's trailer says no prior means.
+	poll("the 70,000-point map", drawn("64:64:all:points")+` && `+canvas+`.dataset.points === "70000" && `+canvas+`.dataset.priorMeans === "0"`)
 	// Frame times: three draws in each mode, toggled as a user would.
 	var points, discs []string
 	for range 3 {

@@ -135,11 +135,7 @@ type mapHeader struct {
 	MinX, MaxX, MinY, MaxY float32
 }
 
-// mapBinary serves a map for the page's canvas, little-endian: a mapHeader,
-// then x, y and σ (float32) of each point, then each point's label (uint8).
-// The bounds are those of the basis step's own map, widened to hold this
-// step's points, so that replaying in a fixed basis keeps a fixed frame
-// unless points leave it:
+// mapBinary serves a map for the page's canvas, as encodeMap writes it:
 // GET /runs/:run/map.bin?step=&basis=&points=.
 func (s *Server) mapBinary(c echo.Context) error {
 	r, v, m, err := s.replayMap(c)
@@ -152,15 +148,26 @@ func (s *Server) mapBinary(c echo.Context) error {
 			return err
 		}
 	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "max-age=3600, immutable") // a snapshot never changes
+	return c.Blob(http.StatusOK, echo.MIMEOctetStream, encodeMap(m, frame))
+}
+
+// encodeMap writes map m little-endian: a mapHeader, then x, y and σ
+// (float32) of each point, then each point's label (uint8), then the number
+// K of the mixture prior's component means (uint32, 0 under N(0, I)) and
+// their x, y (float32). The bounds are those of frame, the basis step's own
+// map, widened to hold m's points and prior means, so that replaying in a
+// fixed basis keeps a fixed frame unless points leave it.
+func encodeMap(m, frame *explore.Map) []byte {
 	h := mapHeader{N: uint32(len(m.XY)), MinX: math.MaxFloat32, MaxX: -math.MaxFloat32, MinY: math.MaxFloat32, MaxY: -math.MaxFloat32}
-	for _, xys := range [][][2]float64{frame.XY, m.XY} {
+	for _, xys := range [][][2]float64{frame.XY, m.XY, frame.PriorXY, m.PriorXY} {
 		for _, p := range xys {
 			h.MinX, h.MaxX = min(h.MinX, float32(p[0])), max(h.MaxX, float32(p[0]))
 			h.MinY, h.MaxY = min(h.MinY, float32(p[1])), max(h.MaxY, float32(p[1]))
 		}
 	}
 	var b bytes.Buffer
-	b.Grow(20 + 13*len(m.XY))
+	b.Grow(20 + 13*len(m.XY) + 4 + 8*len(m.PriorXY))
 	put := func(x any) { _ = binary.Write(&b, binary.LittleEndian, x) } // writes to a bytes.Buffer do not fail
 	put(h)
 	xys := make([]float32, 0, 3*len(m.XY))
@@ -169,8 +176,13 @@ func (s *Server) mapBinary(c echo.Context) error {
 	}
 	put(xys)
 	b.Write(m.Labels)
-	c.Response().Header().Set(echo.HeaderCacheControl, "max-age=3600, immutable") // a snapshot never changes
-	return c.Blob(http.StatusOK, echo.MIMEOctetStream, b.Bytes())
+	put(uint32(len(m.PriorXY)))
+	prior := make([]float32, 0, 2*len(m.PriorXY))
+	for _, p := range m.PriorXY {
+		prior = append(prior, float32(p[0]), float32(p[1]))
+	}
+	put(prior)
+	return b.Bytes()
 }
 
 // floatParam parses a finite number of magnitude below 1e6, a map coordinate.

@@ -115,8 +115,8 @@ func TestReplayEndpoints(t *testing.T) {
 	}{{"step=3&basis=8", 10000}, {"points=all", 10600}} {
 		rec := f.get(base + "/map.bin?" + tc.query)
 		b := rec.Body.Bytes()
-		if rec.Code != 200 || len(b) != 20+13*tc.n {
-			t.Fatalf("map.bin?%s: %d, %d bytes, want %d", tc.query, rec.Code, len(b), 20+13*tc.n)
+		if rec.Code != 200 || len(b) != 20+13*tc.n+4 || binary.LittleEndian.Uint32(b[20+13*tc.n:]) != 0 {
+			t.Fatalf("map.bin?%s: %d, %d bytes, want %d ending in 0 prior means", tc.query, rec.Code, len(b), 20+13*tc.n+4)
 		}
 		var h mapHeader
 		binary.Read(bytes.NewReader(b), binary.LittleEndian, &h)
