@@ -48,11 +48,7 @@ func (op batchAllMeanOp) Do(inputs ...G.Value) (G.Value, error) {
 	var loss float64
 	switch es := e.Data().(type) {
 	case []float32:
-		e64 := make([]float64, len(es))
-		for i, v := range es {
-			e64[i] = float64(v)
-		}
-		loss, *op.grad = batchAllMean(e64, rows, dim, *op.labels, op.Margin, op.Soft)
+		loss, *op.grad = batchAllMean(float64s(es), rows, dim, *op.labels, op.Margin, op.Soft)
 		return G.NewF32(float32(loss)), nil
 	case []float64:
 		loss, *op.grad = batchAllMean(es, rows, dim, *op.labels, op.Margin, op.Soft)

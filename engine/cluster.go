@@ -23,7 +23,7 @@ func KMeans(e Embedding, k, tries int, rng *rand.Rand) []int {
 // seedPlusPlus picks k centres: the first uniformly, each next with
 // probability proportional to its squared distance to the nearest centre.
 func seedPlusPlus(e Embedding, k int, rng *rand.Rand) [][]float64 {
-	centres := [][]float64{to64Row(e.Row(rng.IntN(e.N)))}
+	centres := [][]float64{float64s(e.Row(rng.IntN(e.N)))}
 	near := make([]float64, e.N)
 	for i := range near {
 		near[i] = squaredTo(e.Row(i), centres[0])
@@ -43,7 +43,7 @@ func seedPlusPlus(e Embedding, k int, rng *rand.Rand) [][]float64 {
 				}
 			}
 		}
-		c := to64Row(e.Row(pick))
+		c := float64s(e.Row(pick))
 		centres = append(centres, c)
 		for i := range near {
 			near[i] = min(near[i], squaredTo(e.Row(i), c))
@@ -107,12 +107,4 @@ func squaredTo(u []float32, c []float64) float64 {
 		s += d * d
 	}
 	return s
-}
-
-func to64Row(u []float32) []float64 {
-	out := make([]float64, len(u))
-	for i, v := range u {
-		out[i] = float64(v)
-	}
-	return out
 }

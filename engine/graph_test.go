@@ -23,11 +23,11 @@ type refNet struct {
 func newRefNet(p *Params) *refNet {
 	r := &refNet{depth: len(p.Encoder)}
 	for _, l := range p.Layers() {
-		r.layers = append(r.layers, [2][]float64{to64(l.W), to64(l.B)})
+		r.layers = append(r.layers, [2][]float64{float64s(l.W), float64s(l.B)})
 		r.shapes = append(r.shapes, [2]int{l.In, l.Out})
 	}
 	if p.Prior != nil {
-		r.priorMeans, r.priorLogVars = to64(p.Prior.Means), to64(p.Prior.LogVars)
+		r.priorMeans, r.priorLogVars = float64s(p.Prior.Means), float64s(p.Prior.LogVars)
 	}
 	return r
 }
@@ -68,19 +68,11 @@ func paramTensors(p *Params) ([]tensor.Tensor, [][]float64) {
 	var ws []tensor.Tensor
 	var backs [][]float64
 	for _, pt := range p.tensors() {
-		b := to64(pt.data)
+		b := float64s(pt.data)
 		backs = append(backs, b)
 		ws = append(ws, tensor.New(tensor.WithShape(pt.rows, pt.cols), tensor.WithBacking(b)))
 	}
 	return ws, backs
-}
-
-func to64(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
 }
 
 func (r *refNet) dense(i int, x []float64, relu bool) []float64 {

@@ -27,7 +27,7 @@ func testInference(t *testing.T, mixture bool) {
 	}
 	mu, lv := p.Encode(x, n)
 	for i := 0; i < n; i++ {
-		h := to64(x[i*9 : (i+1)*9])
+		h := float64s(x[i*9 : (i+1)*9])
 		for l := 0; l < ref.depth; l++ {
 			h = ref.dense(l, h, true)
 		}
@@ -43,7 +43,7 @@ func testInference(t *testing.T, mixture bool) {
 	noise := rand.New(rand.NewPCG(1, 2))
 	var xs, eps [][]float64
 	for i := 0; i < n; i++ {
-		xs = append(xs, to64(x[i*9:(i+1)*9]))
+		xs = append(xs, float64s(x[i*9:(i+1)*9]))
 		e := make([]float64, 3)
 		for k := range e {
 			e[k] = noise.NormFloat64()

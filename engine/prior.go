@@ -11,8 +11,8 @@ import (
 //	p(z) = (1/K) Σ_k N(z; m_k, diag exp(s_k)).
 //
 // The triplet loss gathers each class's μ's into a cluster; under N(0, I)
-// the clusters' spread costs KL, under a mixture whose components follow
-// them it costs at most log K.
+// keeping the clusters apart costs KL, under a mixture whose components
+// follow them much less.
 type Mixture struct {
 	K, Latent int
 	// Means m_k and log-variances s_k, K×Latent row-major.
@@ -62,6 +62,7 @@ func (m *Mixture) density() *mixtureDensity {
 	return newMixtureDensity(float64s(m.Means), float64s(m.LogVars), m.Latent)
 }
 
+// float64s converts a float32 slice to a new float64 one.
 func float64s(v []float32) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {
