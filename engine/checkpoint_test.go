@@ -19,6 +19,21 @@ func (s stopAfterSteps) Record(e Event) error {
 	return nil
 }
 
+// checkpointAfter runs tr for n steps, stops it and returns its checkpoint.
+func checkpointAfter(t *testing.T, tr *Trainer, n int) Checkpoint {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := tr.Run(ctx, stopAfterSteps{&n, cancel}); err != context.Canceled {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	ck, err := tr.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ck
+}
+
 // A checkpoint that does not fit the trainer it is restored into is refused
 // with one line naming what is wrong.
 func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
@@ -30,16 +45,7 @@ func TestRestoreRefusesMismatchedCheckpoints(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Epochs, cfg.TripletsPerClass, cfg.BatchSize = 2, 10, 16 // 100 triplets: 7 steps
 	newTrainer := func() *Trainer { return newTestTrainer(t, cfg, train, eval) }
-	src := newTrainer()
-	ctx, cancel := context.WithCancel(context.Background())
-	n := 3
-	if err := src.Run(ctx, stopAfterSteps{&n, cancel}); err != context.Canceled {
-		t.Fatalf("Run = %v, want context.Canceled", err)
-	}
-	good, err := src.Checkpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := checkpointAfter(t, newTrainer(), 3)
 	if good.Epoch != 0 || good.Step != 3 || len(good.Order) != 100 {
 		t.Fatalf("checkpoint at epoch %d step %d with %d examples ordered, want 0, 3, 100", good.Epoch, good.Step, len(good.Order))
 	}

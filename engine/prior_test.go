@@ -61,21 +61,12 @@ func TestMixturePriorTrainsAndSurvivesACheckpoint(t *testing.T) {
 		t.Fatal("the prior's means did not move in training")
 	}
 
-	stopped := newTrainer()
-	ctx, cancel := context.WithCancel(context.Background())
-	n := 5
-	if err := stopped.Run(ctx, stopAfterSteps{&n, cancel}); err != context.Canceled {
-		t.Fatalf("Run = %v, want context.Canceled", err)
-	}
-	ck, err := stopped.Checkpoint()
+	file, err := checkpointAfter(t, newTrainer(), 5).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := ck.MarshalBinary()
+	ck, err := UnmarshalCheckpoint(file)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if ck, err = UnmarshalCheckpoint(file); err != nil {
 		t.Fatal(err)
 	}
 	resumed := newTrainer()

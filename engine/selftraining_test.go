@@ -85,15 +85,7 @@ func TestSelfTrainingPoolSurvivesACheckpoint(t *testing.T) {
 	}
 
 	stopped := newTrainer()
-	ctx, cancel := context.WithCancel(context.Background())
-	n := (3000+127)/128 + 5 // five steps into the second epoch
-	if err := stopped.Run(ctx, stopAfterSteps{&n, cancel}); err != context.Canceled {
-		t.Fatalf("Run = %v, want context.Canceled", err)
-	}
-	ck, err := stopped.Checkpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ck := checkpointAfter(t, stopped, (3000+127)/128+5) // five steps into the second epoch
 	if len(ck.Pool) != len(stopped.labelled)+m.PseudoLabelled {
 		t.Fatalf("checkpoint pool of %d images, want %d labelled + %d pseudo-labelled", len(ck.Pool), len(stopped.labelled), m.PseudoLabelled)
 	}
