@@ -98,7 +98,7 @@ func NewTrainer(cfg Config, train *data.Dataset, eval *Evaluator) (*Trainer, err
 		if t.labelled, err = LabelledSubset(train.Labels, cfg.LabelledFraction, cfg.Seed); err != nil {
 			return nil, err
 		}
-		t.pool, t.poolLabels = t.labelled, t.labelledLabels()
+		t.pool, t.poolLabels = t.labelled, t.labelsOf(t.labelled)
 	}
 	if cfg.TripletsFile != "" {
 		ts, err := readTripletsFile(cfg.TripletsFile, train.Len())
@@ -120,20 +120,11 @@ func (t *Trainer) sampleTriplets() ([]Triplet, error) {
 	if t.labelled == nil {
 		return SampleTriplets(t.train.Labels, t.cfg.TripletsPerClass, t.rng)
 	}
-	ts, err := SampleTriplets(t.labelledLabels(), t.cfg.TripletsPerClass, t.rng)
+	ts, err := SampleTriplets(t.labelsOf(t.labelled), t.cfg.TripletsPerClass, t.rng)
 	for k, tr := range ts {
 		ts[k] = Triplet{Anchor: t.labelled[tr.Anchor], Positive: t.labelled[tr.Positive], Negative: t.labelled[tr.Negative]}
 	}
 	return ts, err
-}
-
-// labelledLabels are the labels of the labelled images, in their order.
-func (t *Trainer) labelledLabels() []uint8 {
-	labels := make([]uint8, len(t.labelled))
-	for k, i := range t.labelled {
-		labels[k] = t.train.Labels[i]
-	}
-	return labels
 }
 
 // Snapshot returns a copy of the current weights, safe to read anywhere.
@@ -277,7 +268,8 @@ func (t *Trainer) mine(batch []int, labels []uint8) ([]Triplet, error) {
 	return local, err
 }
 
-// labelsOf returns the classes of the training images batch.
+// labelsOf returns the classes of the training images batch (any list of
+// image indices, such as the labelled ones).
 func (t *Trainer) labelsOf(batch []int) []uint8 {
 	labels := make([]uint8, len(batch))
 	for r, i := range batch {
@@ -310,7 +302,7 @@ func (t *Trainer) selfTrain() {
 	mu, _ := t.params.Encode(t.train.Pixels, t.train.Len())
 	rows, classes := PseudoLabels(Embedding{N: t.train.Len(), Dim: t.cfg.Latent, Data: mu}, t.labelled, t.train.Labels, SelfTrainingNeighbours)
 	t.pool = append(slices.Clone(t.labelled), rows...)
-	t.poolLabels = append(t.labelledLabels(), classes...)
+	t.poolLabels = append(t.labelsOf(t.labelled), classes...)
 	t.labelledPass = -1 // the cached order was of the old pool
 }
 
