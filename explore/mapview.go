@@ -48,9 +48,7 @@ func (rp *Replay) Map(step, basisStep int, points Points) (*Map, error) {
 		m.XY[i] = b.Project(post.Mu.Row(i))
 		m.Spread[i] = b.Spread(post.LogVar.Row(i))
 	}
-	for i := range f.PriorMeans.N {
-		m.PriorXY = append(m.PriorXY, b.Project(f.PriorMeans.Row(i)))
-	}
+	m.PriorXY = b.ProjectAll(f.PriorMeans)
 	return m, nil
 }
 

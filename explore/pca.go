@@ -74,6 +74,18 @@ func (b Basis) Project(mu []float32) [2]float64 {
 	return out
 }
 
+// ProjectAll maps every row of e to the plane, nil for no rows.
+func (b Basis) ProjectAll(e engine.Embedding) [][2]float64 {
+	if e.N == 0 {
+		return nil
+	}
+	out := make([][2]float64, e.N)
+	for i := range out {
+		out[i] = b.Project(e.Row(i))
+	}
+	return out
+}
+
 // BackProject is the latent point m + x·v₁ + y·v₂ behind map point (x, y).
 func (b Basis) BackProject(x, y float64) []float32 {
 	z := make([]float32, len(b.Mean))
@@ -102,15 +114,5 @@ func PrincipalPlane(e, other engine.Embedding) (points, otherPoints [][2]float64
 	if !ok {
 		return nil, nil
 	}
-	project := func(e engine.Embedding) [][2]float64 {
-		if e.N == 0 {
-			return nil
-		}
-		out := make([][2]float64, e.N)
-		for i := range out {
-			out[i] = b.Project(e.Row(i))
-		}
-		return out
-	}
-	return project(e), project(other)
+	return b.ProjectAll(e), b.ProjectAll(other)
 }
