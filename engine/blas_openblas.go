@@ -3,6 +3,8 @@
 package engine
 
 // #cgo LDFLAGS: -lopenblas
+// void openblas_set_num_threads(int);
+// int openblas_get_num_threads(void);
 import "C"
 
 import (
@@ -20,3 +22,12 @@ func init() {
 	G.Use(netlib.Implementation{})
 	blas32.Use(netlib.Implementation{})
 }
+
+// BLASThreads returns the number of threads OpenBLAS's products run on.
+func BLASThreads() int { return int(C.openblas_get_num_threads()) }
+
+// SetBLASThreads sets the number of threads OpenBLAS's products run on, for the
+// whole process. Call it only while no product is running. Products split
+// differently over another count of threads, so the same run trains to
+// weights that differ in their last bits.
+func SetBLASThreads(n int) { C.openblas_set_num_threads(C.int(n)) }

@@ -54,6 +54,12 @@ type dataFlags struct {
 	offline bool
 }
 
+// addJobsFlag adds --jobs, the number of runs a sweep or a reproduction trains
+// at once (see runAll).
+func addJobsFlag(fs *flag.FlagSet) *int {
+	return fs.Int("jobs", 1, "runs to train at once; on a 2-core machine --jobs 2 finishes about 1.3× sooner, with figures that differ from --jobs 1 in rounding (OpenBLAS then multiplies on one thread per run)")
+}
+
 func addDataFlags(fs *flag.FlagSet) *dataFlags {
 	var f dataFlags
 	fs.StringVar(&f.dir, "data-dir", "", "folder holding mnist/ and fashion-mnist/ (default $TVAE_DATA_DIR, else a per-user cache folder)")

@@ -144,6 +144,41 @@ func TestSweepReusesFinishedRuns(t *testing.T) {
 	}
 }
 
+// Runs trained at once end with the same weights as one after the other,
+// bit for bit, and write whole epoch lines, never bars over each other. A set
+// OPENBLAS_NUM_THREADS keeps --jobs from changing the BLAS thread count,
+// which changes the rounding.
+func TestSweepJobsTrainTheSameRuns(t *testing.T) {
+	datatest.Long(t)
+	dataDir := datatest.Dir(t)
+	t.Setenv("OPENBLAS_NUM_THREADS", "as the library started")
+	outs := []string{t.TempDir(), t.TempDir()}
+	var progress string
+	for i, jobs := range []string{"1", "2"} {
+		args := append([]string{"sweep", "--config", "paper-vae-mnist", "--config", "paper-tvae-mnist", "--seeds", "1", "--jobs", jobs,
+			"--out", outs[i], "--data-dir", dataDir, "--offline", "--set", "train_subset=600"}, quick...)
+		var err error
+		if _, progress, err = tvae(t, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, run := range []string{"paper-vae-mnist-seed1", "paper-tvae-mnist-seed1"} {
+		one, err1 := os.ReadFile(filepath.Join(outs[0], run, rundir.WeightsFile))
+		two, err2 := os.ReadFile(filepath.Join(outs[1], run, rundir.WeightsFile))
+		if err1 != nil || err2 != nil || !bytes.Equal(one, two) {
+			t.Errorf("%s: weights differ between --jobs 1 and --jobs 2 (%v, %v)", run, err1, err2)
+		}
+	}
+	for _, want := range []string{"paper-vae-mnist seed 1 epoch 1/1: loss", "paper-tvae-mnist seed 1 epoch 1/1: loss"} {
+		if !strings.Contains(progress, want) {
+			t.Errorf("progress of --jobs 2 lacks %q:\n%s", want, progress)
+		}
+	}
+	if strings.Contains(progress, "eta") {
+		t.Errorf("--jobs 2 drew progress bars:\n%s", progress)
+	}
+}
+
 func TestUserErrorsAreOneLine(t *testing.T) {
 	dir := t.TempDir()
 	badYAML := filepath.Join(dir, "bad.yaml")

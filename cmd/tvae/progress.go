@@ -4,22 +4,39 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tvae/tvae/engine"
 )
 
 // progressBar draws one line per epoch, redrawn in place at most ten times a
-// second, and leaves a summary line behind at each epoch end.
+// second, and leaves a summary line behind at each epoch end. On a
+// sharedWriter it writes the summary lines only.
 type progressBar struct {
 	w          io.Writer
 	label      string
 	epochStart time.Time
 	lastDraw   time.Time
+	linesOnly  bool
 }
 
 func newProgressBar(w io.Writer, label string) *progressBar {
-	return &progressBar{w: w, label: label, epochStart: time.Now()}
+	_, shared := w.(*sharedWriter)
+	return &progressBar{w: w, label: label, epochStart: time.Now(), linesOnly: shared}
+}
+
+// sharedWriter is a progress writer that runs training at once write to:
+// one whole line per write, never a bar redrawn in place over another run's.
+type sharedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *sharedWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 const barWidth = 24
@@ -33,7 +50,7 @@ func (p *progressBar) Record(e engine.Event) error {
 		p.epochStart = now
 		return nil
 	}
-	if now.Sub(p.lastDraw) < 100*time.Millisecond && e.Step != e.Steps {
+	if p.linesOnly || now.Sub(p.lastDraw) < 100*time.Millisecond && e.Step != e.Steps {
 		return nil
 	}
 	p.lastDraw = now

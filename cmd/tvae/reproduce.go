@@ -23,6 +23,7 @@ func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	out := fs.String("out", "runs/reproduce", "folder for the run folders, results.json and results.md")
 	var sets setFlags
 	fs.Var(&sets, "set", "override one configuration key in both models, e.g. --set epochs=1 (repeatable)")
+	jobs := addJobsFlag(fs)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	dataFlags := addDataFlags(fs)
 	pos, err := parse(fs, args)
@@ -35,28 +36,37 @@ func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if *seeds < 1 {
 		return errUsage("--seeds must be at least 1")
 	}
+	if *jobs < 1 {
+		return errUsage("--jobs must be at least 1")
+	}
 	ds, err := newDatasets(dataFlags, stderr)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	table := map[string][]rundir.Results{}
+	models := []string{"vae", "tvae"}
+	var runs []runSpec
 	for seed := 1; seed <= *seeds; seed++ {
-		for _, model := range []string{"vae", "tvae"} {
+		for _, model := range models {
 			cfg, err := configs.Load("paper-"+model+"-mnist", append(append(setFlags{}, sets...), fmt.Sprintf("seed=%d", seed)))
 			if err != nil {
 				return err
 			}
-			var progress io.Writer
-			if !*quiet {
-				progress = stderr
-			}
-			res, err := seedRun(ctx, cfg, ds, filepath.Join(*out, fmt.Sprintf("%s-seed%d", model, seed)), progress, fmt.Sprintf("%s seed %d", model, seed))
-			if err != nil {
-				return err
-			}
-			table[model] = append(table[model], res)
+			runs = append(runs, runSpec{cfg, filepath.Join(*out, fmt.Sprintf("%s-seed%d", model, seed)), fmt.Sprintf("%s seed %d", model, seed)})
 		}
+	}
+	var progress io.Writer
+	if !*quiet {
+		progress = stderr
+	}
+	start := time.Now()
+	results, err := runAll(ctx, runs, *jobs, ds, progress)
+	if err != nil {
+		return err
+	}
+	table := map[string][]rundir.Results{}
+	for i, res := range results {
+		model := models[i%len(models)]
+		table[model] = append(table[model], res)
 	}
 	summary := summarise(table, *seeds, time.Since(start))
 	if err := rundir.WriteJSON(filepath.Join(*out, "results.json"), summary); err != nil {

@@ -25,6 +25,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&sets, "set", "override one configuration key in every configuration, e.g. --set epochs=2 (repeatable)")
 	seeds := fs.Int("seeds", 3, "number of seeds per configuration")
 	out := fs.String("out", "runs/sweep", "folder for the run folders (CONFIG-seedN), results.json and results.md")
+	jobs := addJobsFlag(fs)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	dataFlags := addDataFlags(fs)
 	pos, err := parse(fs, args)
@@ -38,6 +39,8 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errUsage("sweep needs at least one --config")
 	case *seeds < 1:
 		return errUsage("--seeds must be at least 1")
+	case *jobs < 1:
+		return errUsage("--jobs must be at least 1")
 	}
 	// Every configuration is checked before anything trains.
 	cfgs := make([]engine.Config, len(names))
@@ -54,20 +57,23 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !*quiet {
 		progress = stderr
 	}
-	var rows []sweepRow
+	var runs []runSpec
 	for i, name := range names {
-		row := sweepRow{Config: configName(name), Dataset: cfgs[i].Dataset, Model: rundir.ModelName(cfgs[i])}
 		for seed := 1; seed <= *seeds; seed++ {
 			cfg := cfgs[i]
 			cfg.Seed = uint64(seed)
-			dir := filepath.Join(*out, fmt.Sprintf("%s-seed%d", row.Config, seed))
-			res, err := seedRun(ctx, cfg, ds, dir, progress, fmt.Sprintf("%s seed %d", row.Config, seed))
-			if err != nil {
-				return err
-			}
-			row.Runs = append(row.Runs, res)
+			dir := filepath.Join(*out, fmt.Sprintf("%s-seed%d", configName(name), seed))
+			runs = append(runs, runSpec{cfg, dir, fmt.Sprintf("%s seed %d", configName(name), seed)})
 		}
-		rows = append(rows, row)
+	}
+	results, err := runAll(ctx, runs, *jobs, ds, progress)
+	if err != nil {
+		return err
+	}
+	var rows []sweepRow
+	for i, name := range names {
+		rows = append(rows, sweepRow{Config: configName(name), Dataset: cfgs[i].Dataset, Model: rundir.ModelName(cfgs[i]),
+			Runs: results[i**seeds : (i+1)**seeds]})
 	}
 	if err := rundir.WriteJSON(filepath.Join(*out, "results.json"), rows); err != nil {
 		return err
