@@ -35,8 +35,8 @@ func commands() []command {
 		{"train", "--config FILE --out RUN_DIR [--set key=value ...]", "train one model and save it as a run folder", trainCommand},
 		{"eval", "RUN_DIR", "measure a trained run again and write RUN_DIR/eval.json", evalCommand},
 		{"embed", "RUN_DIR --split {train,test} --out FILE.csv", "write the means μ(x) of a split as CSV", embedCommand},
-		{"reproduce", "[--seeds N] [--out DIR]", "train the paper's VAE and TVAE for N seeds and compare with the paper", reproduceCommand},
-		{"sweep", "--config CONFIG ... [--seeds N] [--out DIR]", "train configurations × seeds and tabulate mean ± std of every final figure", sweepCommand},
+		{"reproduce", "[--seeds N] [--out DIR] [--jobs N]", "train the paper's VAE and TVAE for N seeds and compare with the paper", reproduceCommand},
+		{"sweep", "--config CONFIG ... [--seeds N] [--out DIR] [--jobs N]", "train configurations × seeds and tabulate mean ± std of every final figure", sweepCommand},
 	}
 }
 

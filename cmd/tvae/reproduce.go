@@ -18,7 +18,7 @@ import (
 var paperTripletAccuracy = map[string]float64{"vae": 0.7508, "tvae": 0.9560}
 
 func reproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reproduce", "[--seeds N] [--out DIR]", "Train the paper's plain VAE and TVAE on MNIST for seeds 1..N and compare with the paper's triplet accuracies (75.08% and 95.60%)", stderr)
+	fs := newFlagSet("reproduce", "[--seeds N] [--out DIR] [--jobs N]", "Train the paper's plain VAE and TVAE on MNIST for seeds 1..N and compare with the paper's triplet accuracies (75.08% and 95.60%)", stderr)
 	seeds := fs.Int("seeds", 3, "number of seeds per model")
 	out := fs.String("out", "runs/reproduce", "folder for the run folders, results.json and results.md")
 	var sets setFlags

@@ -18,7 +18,7 @@ import (
 )
 
 func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sweep", "--config CONFIG [--config CONFIG ...] [--seeds N] [--out DIR] [--set key=value ...]",
+	fs := newFlagSet("sweep", "--config CONFIG [--config CONFIG ...] [--seeds N] [--out DIR] [--set key=value ...] [--jobs N]",
 		"Train every configuration for seeds 1..N and tabulate mean ± std of the final figures in DIR/results.md; finished runs are reused and interrupted ones resumed, so a sweep can be stopped and run again", stderr)
 	var names, sets setFlags
 	fs.Var(&names, "config", "a configuration to train: a YAML file or a built-in name (repeatable)")
