@@ -57,7 +57,7 @@ type dataFlags struct {
 // addJobsFlag adds --jobs, the number of runs a sweep or a reproduction trains
 // at once (see runAll).
 func addJobsFlag(fs *flag.FlagSet) *int {
-	return fs.Int("jobs", 1, "runs to train at once; on a 2-core machine --jobs 2 finishes about 1.3× sooner, with figures that differ from --jobs 1 in rounding (OpenBLAS then multiplies on one thread per run)")
+	return fs.Int("jobs", 1, "runs to train at once; --jobs 2 on 2 cores finishes sooner, with figures that differ from --jobs 1 in rounding (each run multiplies on one OpenBLAS thread)")
 }
 
 func addDataFlags(fs *flag.FlagSet) *dataFlags {
