@@ -58,6 +58,10 @@ func newRun(id, dir string, cfg engine.Config, train, test *data.Dataset, snapsh
 	return &Run{ID: id, Dir: dir, Config: cfg, Train: train, Test: test, Replay: newReplay(dir, train, test, snapshots), state: s, pub: pub}
 }
 
+// Curve returns the training curve saved in the run's folder (see
+// rundir.StepsFile): the loss at steps of every epoch trained so far.
+func (r *Run) Curve() ([]rundir.StepPoint, error) { return rundir.ReadSteps(r.Dir) }
+
 // Status is a consistent copy of a run's progress.
 type Status struct {
 	State         State

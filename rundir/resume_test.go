@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -98,6 +99,11 @@ func TestResumeIsBitExact(t *testing.T) {
 			if len(a) == 0 || !bytes.Equal(a, b) {
 				t.Fatalf("%+v: %s differs after resuming", c, f)
 			}
+		}
+		ws, err1 := ReadSteps(whole)
+		gs, err2 := ReadSteps(stopped)
+		if err1 != nil || err2 != nil || len(ws) != cfg.Epochs*c.steps || !reflect.DeepEqual(ws, gs) {
+			t.Fatalf("%+v: training curve of %d points (%v), after resuming %d (%v); want %d, the same", c, len(ws), err1, len(gs), err2, cfg.Epochs*c.steps)
 		}
 		wm, _ := ReadMetrics(whole)
 		gm, _ := ReadMetrics(stopped)

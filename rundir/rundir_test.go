@@ -112,3 +112,59 @@ func TestSnapshotsRoundTrip(t *testing.T) {
 		t.Fatalf("missing snapshot: %v", err)
 	}
 }
+
+// The training curve keeps about StepPointsPerEpoch steps of an epoch, every
+// step of a short one.
+func TestKeepsStep(t *testing.T) {
+	for _, c := range []struct{ steps, want int }{{10, 10}, {50, 50}, {99, 99}, {100, 50}, {391, 55}, {469, 52}} {
+		kept := 0
+		for step := 1; step <= c.steps; step++ {
+			if keepsStep(step, c.steps) {
+				kept++
+			}
+		}
+		if kept != c.want {
+			t.Errorf("%d steps an epoch: %d kept, want %d", c.steps, kept, c.want)
+		}
+	}
+}
+
+// ReadSteps orders the points, keeps the last line of a step written twice
+// and leaves a line still being appended for the next read.
+func TestReadSteps(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		want       []int // epoch*1000 + step of each point
+		err        string
+	}{
+		{"none", "", nil, ""},
+		{"in order", `{"epoch":1,"step":2,"steps":4}` + "\n" + `{"epoch":2,"step":1,"steps":4}` + "\n", []int{1002, 2001}, ""},
+		{"resumed, out of order", `{"epoch":2,"step":1,"steps":4,"terms":{"total":1}}` + "\n" + `{"epoch":1,"step":4,"steps":4}` + "\n" + `{"epoch":2,"step":1,"steps":4,"terms":{"total":2}}` + "\n", []int{1004, 2001}, ""},
+		{"last line half written", `{"epoch":1,"step":2,"steps":4}` + "\n" + `{"epoch":1,"st`, []int{1002}, ""},
+		{"corrupt", `{"epoch":1,"step":2,"steps":4}` + "\n" + `not json` + "\n", nil, "steps.jsonl line 2"},
+	} {
+		dir := t.TempDir()
+		if c.file != "" {
+			if err := os.WriteFile(filepath.Join(dir, StepsFile), []byte(c.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := ReadSteps(dir)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) || !strings.HasPrefix(err.Error(), "rundir: ") {
+				t.Errorf("%s: error %v, want one naming %q", c.name, err, c.err)
+			}
+			continue
+		}
+		var keys []int
+		for _, p := range got {
+			keys = append(keys, p.Epoch*1000+p.Step)
+		}
+		if err != nil || !reflect.DeepEqual(keys, c.want) {
+			t.Errorf("%s: points %v (%v), want %v", c.name, keys, err, c.want)
+		}
+		if c.name == "resumed, out of order" && got[1].Terms.Total != 2 {
+			t.Errorf("%s: kept the first line of step 1 of epoch 2, want the last", c.name)
+		}
+	}
+}

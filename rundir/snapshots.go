@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 
@@ -62,7 +63,14 @@ func (d Dir) WriteSnapshot(s *engine.Snapshot) error {
 // without snapshots has none. A step recorded twice (training resumed from
 // an earlier checkpoint after a crash) keeps its last line.
 func ReadSnapshots(path string) ([]SnapshotInfo, error) {
-	file := Dir(path).Path(SnapshotIndexFile)
+	return readIndex(Dir(path).Path(SnapshotIndexFile), func(s SnapshotInfo) int { return s.Step })
+}
+
+// readIndex reads a file of JSON lines appended during training, keeps the
+// last line of each key and returns them in order of key; a missing file
+// holds none. A last line without its newline is being appended by a run
+// training now, and is left for the next read.
+func readIndex[T any](file string, key func(T) int) ([]T, error) {
 	b, err := os.ReadFile(file)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -70,22 +78,23 @@ func ReadSnapshots(path string) ([]SnapshotInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rundir: cannot read %s: %v", file, unwrapPath(err))
 	}
-	byStep := map[int]SnapshotInfo{}
-	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
-		if len(line) == 0 {
+	b = b[:bytes.LastIndexByte(b, '\n')+1]
+	byKey := map[int]T{}
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var s SnapshotInfo
-		if err := json.Unmarshal(line, &s); err != nil {
+		var v T
+		if err := json.Unmarshal(line, &v); err != nil {
 			return nil, fmt.Errorf("rundir: %s line %d: %v", file, i+1, err)
 		}
-		byStep[s.Step] = s
+		byKey[key(v)] = v
 	}
-	out := make([]SnapshotInfo, 0, len(byStep))
-	for _, s := range byStep {
-		out = append(out, s)
+	keys := slices.Sorted(maps.Keys(byKey))
+	out := make([]T, len(keys))
+	for i, k := range keys {
+		out[i] = byKey[k]
 	}
-	slices.SortFunc(out, func(a, b SnapshotInfo) int { return a.Step - b.Step })
 	return out, nil
 }
 

@@ -168,7 +168,8 @@ func saveCheckpoint(dir Dir, tr *engine.Trainer) (engine.Checkpoint, error) {
 }
 
 // checkpoint saves the weights, the metrics and the trainer's state at every
-// epoch end, then passes the event on. It runs on the training goroutine.
+// epoch end, and the training curve's points (steps.jsonl), then passes the
+// event on. It runs on the training goroutine.
 type checkpoint struct {
 	dir  Dir
 	tr   *engine.Trainer
@@ -178,6 +179,11 @@ type checkpoint struct {
 func (c checkpoint) Record(e engine.Event) error {
 	if e.Snapshot != nil {
 		if err := c.dir.WriteSnapshot(e.Snapshot); err != nil {
+			return err
+		}
+	}
+	if !e.EpochDone && keepsStep(e.Step, e.Steps) {
+		if err := c.dir.appendStep(StepPoint{e.Epoch, e.Step, e.Steps, e.Terms}); err != nil {
 			return err
 		}
 	}

@@ -817,6 +817,7 @@
       const q = byTestId("quality-chart");
       this.quality = q ? new LossChart(q, QUALITY_PANELS, "Waiting for the first snapshot…", jump) : null;
       if (this.map) this.map.load().then((snaps) => snaps.forEach((s) => this.onSnapshot(s)));
+      this.loadCurve();
       this.refreshEpoch = 0;
       this.refreshTimer = 0;
       const badge = byTestId("run-state");
@@ -840,6 +841,18 @@
     onStep(ev) {
       if (!ev || ev.run !== this.run) return;
       this.chart.add(ev);
+    }
+
+    // loadCurve adds the training curve the run's folder keeps, which the
+    // stream lacks for a run trained before the server started; the stream's
+    // own points go between them.
+    loadCurve() {
+      const u = sameOrigin(this.canvas.dataset.curve);
+      if (!u || !window.fetch) return;
+      fetch(u.href)
+        .then((r) => (r.ok ? r.json() : []))
+        .then((steps) => (Array.isArray(steps) ? steps : []).forEach((ev) => this.onStep(ev)))
+        .catch(() => {});
     }
 
     // onSnapshot adds a snapshot's latent quality to its curves and its step

@@ -48,6 +48,9 @@ type RunView struct {
 	Controls []Control
 	// EventsURL streams server-sent events (their JSON shapes are in web/hub.go).
 	EventsURL string
+	// CurveURL returns the training curve saved so far, as a JSON array of the
+	// stream's step events: the loss chart starts from it.
+	CurveURL string
 	// LossPNG downloads the loss curves as drawn by the server.
 	LossPNG string
 	// Plots are the images refreshed at every epoch: latent map, reconstructions, samples.

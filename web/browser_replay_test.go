@@ -34,7 +34,7 @@ type exportedViewJSON struct {
 // it, a click on empty space decodes, two picks give the neighbour
 // comparison and an interpolation strip, the map takes all 70,000 images;
 // then a view exported as JSON reopens after a server restart with the same
-// picture, on the canvas and in the exported PNG.
+// picture, on the canvas and in the exported PNG, and its loss curve.
 func TestBrowserReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")
@@ -181,6 +181,9 @@ func TestBrowserReplay(t *testing.T) {
 	if canvasAfter := eval("reading the canvas", canvas+`.toDataURL()`); canvasAfter != canvasBefore {
 		t.Fatal("the canvas after the restart shows another picture")
 	}
+	// The restarted server's stream has none of the run's steps: the loss
+	// chart draws the curve its folder keeps, all 64 steps.
+	poll("the loss curve after the restart", `document.querySelector('[data-testid=loss-chart]').dataset.points === "64"`)
 	t.Logf("done at %s", time.Since(started).Round(time.Second))
 }
 

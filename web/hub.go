@@ -147,11 +147,17 @@ func snapshotEvent(run string, epochs int, s rundir.SnapshotInfo) snapshotJSON {
 	return snapshotJSON{run, s.Step, s.Epoch, epochs, x, s.EpochEnd, s.Quality}
 }
 
+// stepEvent is a step as the event stream and the saved curve
+// (GET /runs/:run/steps.json) both describe it.
+func stepEvent(run string, epochs int, p rundir.StepPoint) stepJSON {
+	return stepJSON{run, p.Epoch, epochs, p.Step, p.Steps, float64(p.Epoch-1) + float64(p.Step)/float64(p.Steps), p.Terms}
+}
+
 func encodeUpdate(u explore.Update) event {
 	var v any
 	switch u.Kind {
 	case explore.StepUpdate:
-		v = stepJSON{u.Run, u.Epoch, u.Epochs, u.Step, u.Steps, float64(u.Epoch-1) + float64(u.Step)/float64(u.Steps), u.Terms}
+		v = stepEvent(u.Run, u.Epochs, rundir.StepPoint{Epoch: u.Epoch, Step: u.Step, Steps: u.Steps, Terms: u.Terms})
 	case explore.EpochUpdate:
 		v = epochJSON{u.Run, u.Epoch, u.Epochs, u.Metrics.TripletAccuracy, u.Metrics.TestNELBO, u.Terms}
 	case explore.SnapshotUpdate:

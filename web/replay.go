@@ -128,6 +128,26 @@ func (s *Server) replayIndex(c echo.Context) error {
 	}{r.ID, snaps})
 }
 
+// curve lists the training curve saved in a run's folder as the event
+// stream's step events, for the loss chart of a run whose events this server
+// did not see (trained by the command line or before a restart):
+// GET /runs/:run/steps.json.
+func (s *Server) curve(c echo.Context) error {
+	r, err := s.runs.Run(c.Param("run"))
+	if err != nil {
+		return err
+	}
+	points, err := r.Curve()
+	if err != nil {
+		return err
+	}
+	steps := make([]stepJSON, len(points))
+	for i, p := range points {
+		steps[i] = stepEvent(r.ID, r.Config.Epochs, p)
+	}
+	return c.JSON(http.StatusOK, steps)
+}
+
 // mapHeader is the start of a map.bin: the number of points and the bounds
 // the page draws them in.
 type mapHeader struct {

@@ -32,6 +32,7 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/runs/:run/continue", s.continueRun)
 
 	e.GET("/runs/:run/plots/:plot", s.plot) // loss.png, latent.png, reconstructions.png, samples.png
+	e.GET("/runs/:run/steps.json", s.curve)
 	e.GET("/runs/:run/pick", s.pick)
 	e.GET("/runs/:run/final", s.finalFragment)
 	e.GET("/runs/:run/neighbours", s.neighboursFragment)

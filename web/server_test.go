@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,18 @@ type fixture struct {
 var (
 	fixtureOnce sync.Once
 	shared      *fixture
+	// fixtureRuns holds the fixture run's folder for every test of the
+	// package, not only the one that happens to create it.
+	fixtureRuns string
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixtureRuns != "" {
+		os.RemoveAll(fixtureRuns)
+	}
+	os.Exit(code)
+}
 
 // tinyRun are form values for a run of a few seconds.
 var tinyRun = url.Values{"model": {"paper-tvae-mnist"}, "epochs": {"2"}, "train_subset": {"600"}, "triplets_per_class": {"40"}, "seed": {"3"}, "iw_samples": {"0"}, "snapshot_every": {"3"}}
@@ -53,7 +65,11 @@ func newFixture(t testing.TB) *fixture {
 	datatest.Dir(t)
 	fixtureOnce.Do(func() {
 		hub := NewHub()
-		m, err := explore.NewManager(context.Background(), testData{t}, t.TempDir(), hub)
+		var err error
+		if fixtureRuns, err = os.MkdirTemp("", "tvae-web-fixture-"); err != nil {
+			t.Fatal(err)
+		}
+		m, err := explore.NewManager(context.Background(), testData{t}, fixtureRuns, hub)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,6 +175,28 @@ func TestReplayEndpoints(t *testing.T) {
 	for _, want := range []string{`data-step="4"`, `data-basis="8"`, `data-points="all"`, `data-select="10005"`, `data-k="7"`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Fatalf("the page of %s lacks %s", wantURL, want)
+		}
+	}
+}
+
+// The loss chart of the fixture's run starts from the curve its folder
+// keeps: every step of its 2 epochs of 4, as the stream's step events.
+func TestSavedCurve(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("GET", "/?run="+f.run.ID, nil)
+	doc, _ := goquery.NewDocumentFromReader(rec.Body)
+	src, _ := doc.Find(`[data-testid="loss-chart"]`).Attr("data-curve")
+	if src != "/runs/"+f.run.ID+"/steps.json" {
+		t.Fatalf("loss chart's data-curve %q", src)
+	}
+	rec = f.get(src)
+	var steps []stepJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &steps); rec.Code != http.StatusOK || err != nil || len(steps) != 8 {
+		t.Fatalf("%s: %d, %d points (%v), want 8:\n%s", src, rec.Code, len(steps), err, rec.Body)
+	}
+	for i, s := range steps {
+		if s.Run != f.run.ID || s.Epochs != 2 || s.Steps != 4 || s.X != float64(i+1)/4 || !(s.Terms.Total > 0) {
+			t.Errorf("point %d: %+v, want step %d of 4 in epoch %d of 2 at x = %g with a loss", i, s, i%4+1, i/4+1, float64(i+1)/4)
 		}
 	}
 }
@@ -273,6 +311,7 @@ func TestBadRequestsAreOneLine(t *testing.T) {
 		{base + "/interpolate.png?a=1&b=20000", 400, "out of range"},
 		{base + "/compare", 400, "select is missing"},
 		{"/runs/nope/map.bin", 404, "no such run"},
+		{"/runs/nope/steps.json", 404, "no such run"},
 	} {
 		rec := f.get(tc.path)
 		body := strings.TrimSpace(rec.Body.String())

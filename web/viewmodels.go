@@ -116,6 +116,7 @@ func runView(r *explore.Run) templates.RunView {
 			{Name: "continue", Label: "Continue training", URL: runURL(r, "/continue"), Enabled: st.State == explore.Stopped || st.State == explore.Interrupted},
 		},
 		EventsURL: "/events",
+		CurveURL:  runURL(r, "/steps.json"),
 		LossPNG:   runURL(r, "/plots/loss.png?download=1"),
 		PickURL:   runURL(r, "/pick"),
 		Final:     finalFigures(st.Results, r.Config.Latent),
