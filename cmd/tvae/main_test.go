@@ -109,8 +109,8 @@ func TestReproduceWritesTables(t *testing.T) {
 }
 
 // A sweep trains configurations × seeds into one table; run again with more
-// seeds it reuses the finished runs, and it refuses a folder of another
-// configuration.
+// seeds it reuses the finished runs, it refuses a folder of another
+// configuration, and --jobs 2 trains the same runs.
 func TestSweepReusesFinishedRuns(t *testing.T) {
 	datatest.Long(t)
 	dataDir := datatest.Dir(t)
@@ -142,29 +142,21 @@ func TestSweepReusesFinishedRuns(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "holds a run of another configuration") {
 		t.Fatalf("sweep over a folder of another configuration: %v", err)
 	}
-}
 
-// Runs trained at once end with the same weights as one after the other,
-// bit for bit, and write whole epoch lines, never bars over each other. A set
-// OPENBLAS_NUM_THREADS keeps --jobs from changing the BLAS thread count,
-// which changes the rounding.
-func TestSweepJobsTrainTheSameRuns(t *testing.T) {
-	datatest.Long(t)
-	dataDir := datatest.Dir(t)
+	// Trained two at a time, the seed-1 runs end with the same weights, bit
+	// for bit, and the progress is whole epoch lines, never bars over each
+	// other. A set OPENBLAS_NUM_THREADS keeps --jobs from changing the BLAS
+	// thread count, which changes the rounding.
 	t.Setenv("OPENBLAS_NUM_THREADS", "as the library started")
-	outs := []string{t.TempDir(), t.TempDir()}
-	var progress string
-	for i, jobs := range []string{"1", "2"} {
-		args := append([]string{"sweep", "--config", "paper-vae-mnist", "--config", "paper-tvae-mnist", "--seeds", "1", "--jobs", jobs,
-			"--out", outs[i], "--data-dir", dataDir, "--offline", "--set", "train_subset=600"}, quick...)
-		var err error
-		if _, progress, err = tvae(t, args...); err != nil {
-			t.Fatal(err)
-		}
+	parallel := t.TempDir()
+	_, progress, err := tvae(t, append([]string{"sweep", "--config", "paper-vae-mnist", "--config", "paper-tvae-mnist", "--seeds", "1", "--jobs", "2",
+		"--out", parallel, "--data-dir", dataDir, "--offline"}, quick...)...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, run := range []string{"paper-vae-mnist-seed1", "paper-tvae-mnist-seed1"} {
-		one, err1 := os.ReadFile(filepath.Join(outs[0], run, rundir.WeightsFile))
-		two, err2 := os.ReadFile(filepath.Join(outs[1], run, rundir.WeightsFile))
+		one, err1 := os.ReadFile(filepath.Join(out, run, rundir.WeightsFile))
+		two, err2 := os.ReadFile(filepath.Join(parallel, run, rundir.WeightsFile))
 		if err1 != nil || err2 != nil || !bytes.Equal(one, two) {
 			t.Errorf("%s: weights differ between --jobs 1 and --jobs 2 (%v, %v)", run, err1, err2)
 		}
