@@ -30,19 +30,15 @@ func (rp *Replay) Map(step, basisStep int, points Points) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	post, err := rp.Posterior(step, points)
-	if err != nil {
-		return nil, err
-	}
 	f, err := rp.Frame(step)
 	if err != nil {
 		return nil, err
 	}
-	info, err := rp.info(step)
+	post, err := rp.posterior(f, points)
 	if err != nil {
 		return nil, err
 	}
-	m := &Map{Step: step, BasisStep: basisStep, Epoch: info.Epoch, Points: points, Posterior: post, Basis: b,
+	m := &Map{Step: step, BasisStep: basisStep, Epoch: f.Info.Epoch, Points: points, Posterior: post, Basis: b,
 		XY: make([][2]float64, post.Mu.N), Spread: make([]float64, post.Mu.N), Labels: rp.Labels(points)}
 	for i := range m.XY {
 		m.XY[i] = b.Project(post.Mu.Row(i))

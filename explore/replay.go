@@ -220,6 +220,13 @@ func (rp *Replay) Posterior(step int, points Points) (Posterior, error) {
 	if err != nil {
 		return Posterior{}, err
 	}
+	return rp.posterior(f, points)
+}
+
+// posterior is Posterior of frame f, encoding the training images with its
+// snapshot's weights the first time AllPoints asks.
+func (rp *Replay) posterior(f *Frame, points Points) (Posterior, error) {
+	step := f.Info.Step
 	if points == TestPoints {
 		return f.Test, nil
 	}
