@@ -65,11 +65,10 @@ func CaptionedLatentMap(title string, caption []string, points [][2]float64, lab
 		classGlyph := func(label uint8) draw.GlyphStyle {
 			return draw.GlyphStyle{Color: colour(int(label)), Radius: pointRadius, Shape: draw.CircleGlyph{}}
 		}
-		xys := make(plotter.XYs, len(points))
+		xys := plotXYs(points)
 		present := make([]bool, len(classNames))
-		for i, pt := range points {
-			xys[i] = plotter.XY{X: pt[0], Y: pt[1]}
-			present[labels[i]] = true
+		for _, label := range labels {
+			present[label] = true
 		}
 		p.Add(&plotter.Scatter{
 			XYs:            xys,
@@ -88,11 +87,7 @@ func CaptionedLatentMap(title string, caption []string, points [][2]float64, lab
 			legend.Add(highlightName, query)
 		}
 		if len(centres) > 0 {
-			cs := make(plotter.XYs, len(centres))
-			for i, c := range centres {
-				cs[i] = plotter.XY{X: c[0], Y: c[1]}
-			}
-			marks := &plotter.Scatter{XYs: cs, GlyphStyle: draw.GlyphStyle{Color: color.Black, Radius: centreRadius, Shape: boldCross{}}}
+			marks := &plotter.Scatter{XYs: plotXYs(centres), GlyphStyle: draw.GlyphStyle{Color: color.Black, Radius: centreRadius, Shape: boldCross{}}}
 			p.Add(marks)
 			legend.Add(centresName, marks)
 		}
@@ -125,6 +120,15 @@ func CaptionedLatentMap(title string, caption []string, points [][2]float64, lab
 		return nil, Frame{}, err
 	}
 	return img, frame, nil
+}
+
+// plotXYs are 2-D points as gonum/plot takes them.
+func plotXYs(points [][2]float64) plotter.XYs {
+	xys := make(plotter.XYs, len(points))
+	for i, pt := range points {
+		xys[i] = plotter.XY{X: pt[0], Y: pt[1]}
+	}
+	return xys
 }
 
 // checkMap reports the first reason why LatentMap cannot draw its arguments.
