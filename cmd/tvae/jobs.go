@@ -19,7 +19,8 @@ type runSpec struct {
 }
 
 // runAll brings every run to its final figures (seedRun), at most jobs at a
-// time, and returns them in the runs' order.
+// time, and returns them in the runs' order. The commands check that jobs is
+// at least 1, and there is at least one run.
 //
 // With more than one job, OpenBLAS gets an equal share of the cores per run
 // unless OPENBLAS_NUM_THREADS sets it: two runs on one thread each train more
@@ -40,7 +41,7 @@ func runAll(ctx context.Context, runs []runSpec, jobs int, ds *datasets, progres
 	}
 	results := make([]rundir.Results, len(runs))
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(jobs, 1))
+	g.SetLimit(jobs)
 	for i, r := range runs {
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
