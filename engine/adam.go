@@ -38,11 +38,7 @@ func (a *Adam) Step(weights, grads [][]float32) {
 	for i, w := range weights {
 		g, m, v := grads[i], a.M[i], a.V[i]
 		parallelRanges(len(w), adamRange, func(_, lo, hi int) {
-			for j := lo; j < hi; j++ {
-				m[j] = b1*m[j] + (1-b1)*g[j]
-				v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
-				w[j] -= step * m[j] / (float32(math.Sqrt(float64(v[j])))*rootC2 + eps)
-			}
+			adamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], b1, b2, step, rootC2, eps)
 		})
 	}
 }

@@ -94,39 +94,6 @@ func (op bernoulliNLLOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, erro
 // how the ranges are scheduled.
 const pixelRange = 64 * 512
 
-// bernoulliNLLSum is Σ softplus(l_i) − x_i·l_i for float32 logits, with
-// softplus(l) = max(l, 0) + log(1 + e^-|l|), and, unless residual is nil,
-// sets residual_i = σ(l_i) − x_i, with σ(l) = 1/(1 + e^-|l|) for l ≥ 0 and
-// e^-|l|/(1 + e^-|l|) otherwise (neither overflows). The logarithms are
-// taken of products: each factor 1 + e^-|l| lies in [1, 2], so a float64
-// product of 512 of them cannot overflow, and one math.Log per 512 pixels
-// replaces a log1p per pixel at the cost of about 512 float64 roundings of
-// the product.
-func bernoulliNLLSum(l, x, residual []float32) float64 {
-	const run = 512
-	var sum float64
-	for start := 0; start < len(l); start += run {
-		prod := 1.0
-		for i := start; i < min(start+run, len(l)); i++ {
-			v := l[i]
-			sum += float64(max(v, 0) - x[i]*v)
-			e := expNonPositive(-abs32(v))
-			prod *= 1 + float64(e)
-			if residual != nil {
-				num := e
-				if v >= 0 {
-					num = 1
-				}
-				residual[i] = num/(1+e) - x[i]
-			}
-		}
-		sum += math.Log(prod)
-	}
-	return sum
-}
-
-func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
-
 // bernoulliNLLGradOp is g·(σ(l) − x), the gradient of bernoulliNLLOp with
 // respect to l scaled by the scalar g that reaches its output. For float32
 // logits σ(l) − x is the residual its forward pass kept.
