@@ -76,6 +76,7 @@ type stepGraph struct {
 	epst                          *G.Node // the noise of xt's z when the triplet term is on z; else nil
 	klWeight                      *G.Node // β, a scalar input fed every step
 	weights                       G.Nodes // W and b of every layer, in Params.Layers order
+	grads                         G.Nodes // the loss's gradient with respect to each weight
 	total, bce, kl, triplet, norm *G.Node
 	vm                            G.VM
 	rows                          int // images in the batch (3·triplets for a triplet step on given triplets)
@@ -223,24 +224,21 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.triplet, c(obj.TripletWeight)))))
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.norm, c(obj.NormWeight)))))
 	}
-	if _, err := G.Grad(s.total, s.weights...); err != nil {
+	if s.grads, err = G.Grad(s.total, s.weights...); err != nil {
 		return nil, fmt.Errorf("engine: building gradients: %w", err)
 	}
-	s.vm = G.NewTapeMachine(g, G.BindDualValues(s.weights...))
+	// The gradients are read from their nodes: dual values bound to the
+	// weights would cost a pass to zero each gradient and one to add the
+	// nodes' values into it, every step.
+	s.vm = G.NewTapeMachine(g)
 	return s, nil
 }
 
 // run feeds x, eps, the KL weight β and (for a graph with separate ELBO
 // images) the triplets' images xt and their noise epst (nil unless the
 // triplet term is on z), runs forward and backward, and returns the loss
-// terms. Gradients are zeroed first because Gorgonia's dual values
-// accumulate them across runs.
+// terms.
 func (s *stepGraph) run(x, eps, xt, epst tensor.Tensor, klWeight float64) (Terms, error) {
-	for _, w := range s.weights {
-		if g, err := w.Grad(); err == nil && g != nil {
-			g.(tensor.Tensor).Zero()
-		}
-	}
 	if err := G.Let(s.x, x); err != nil {
 		return Terms{}, err
 	}
@@ -276,13 +274,7 @@ func (s *stepGraph) run(x, eps, xt, epst tensor.Tensor, klWeight float64) (Terms
 }
 
 // grad returns the backing slice of weight i's gradient after run.
-func (s *stepGraph) grad(i int) tensor.Tensor {
-	g, err := s.weights[i].Grad()
-	if err != nil {
-		panic(fmt.Sprintf("engine: weight %d has no gradient: %v", i, err)) // graph built with Grad over all weights
-	}
-	return g.(tensor.Tensor)
-}
+func (s *stepGraph) grad(i int) tensor.Tensor { return s.grads[i].Value().(tensor.Tensor) }
 
 func scalar(n *G.Node) float64 {
 	switch v := n.Value().Data().(type) {
