@@ -3,7 +3,7 @@
 // The training step's elementwise kernels in C, for the OpenBLAS build
 // (which uses cgo already): with GCC's vector extensions the cross-entropy
 // takes 8 floats at a time and Adam 4, where the Go versions in
-// kernels_purego.go take one, which made them a third of a step. Each
+// kernels_purego.go take one, which made them a quarter of a step. Each
 // function is compiled twice on x86-64 Linux, for AVX2 and for plain x86-64,
 // and picked at load time. Neither target has fused multiply-adds, so both
 // round every operation as written, as Go does: Adam gives the Go version's
