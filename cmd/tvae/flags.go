@@ -57,7 +57,7 @@ type dataFlags struct {
 // addJobsFlag adds --jobs, the number of runs a sweep or a reproduction trains
 // at once (see runAll).
 func addJobsFlag(fs *flag.FlagSet) *int {
-	return fs.Int("jobs", 1, "runs to train at once; --jobs 2 on 2 cores finishes sooner, with figures that differ from --jobs 1 in rounding (each run multiplies on one OpenBLAS thread)")
+	return fs.Int("jobs", 1, "runs to train at once, each multiplying on an equal share of the cores' OpenBLAS threads; figures then differ from --jobs 1 in rounding")
 }
 
 func addDataFlags(fs *flag.FlagSet) *dataFlags {

@@ -23,10 +23,10 @@ type runSpec struct {
 // at least 1, and there is at least one run.
 //
 // With more than one job, OpenBLAS gets an equal share of the cores per run
-// unless OPENBLAS_NUM_THREADS sets it: two runs on one thread each train more
-// images a second between them than one run on two threads, whose products
-// are too small to keep both busy. The progress bars then become one line
-// per epoch, which runs writing at once cannot garble. The first run to fail
+// unless OPENBLAS_NUM_THREADS sets it, so that the runs do not fight over
+// them. (On 2 cores this no longer finishes sooner than one run at a time,
+// whose step now keeps both busy: BENCHMARKS.md.) The progress bars then
+// become one line per epoch, which runs writing at once cannot garble. The first run to fail
 // stops the others, which save their checkpoints as on Ctrl-C.
 func runAll(ctx context.Context, runs []runSpec, jobs int, ds *datasets, progress io.Writer) ([]rundir.Results, error) {
 	jobs = min(jobs, len(runs))
