@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"hash"
-	"math"
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
@@ -68,7 +67,7 @@ func (op affineOp) Do(inputs ...G.Value) (G.Value, error) {
 	if op.ReLU {
 		switch ys := y.Data().(type) {
 		case []float32:
-			rectify(ys)
+			rectify32(ys)
 		case []float64:
 			rectify(ys)
 		}
@@ -161,21 +160,6 @@ func maskBy[T float32 | float64](d, g, y []T) {
 	}
 }
 
-// maskBy32 is maskBy for the training step's float32 layers, where y > 0
-// about half the time: a branch on it was mispredicted about half the time
-// (a third of the op's cost), so it selects a mask of g's bits instead, which
-// Go compiles to a conditional move.
-func maskBy32(d, g, y []float32) {
-	d, g = d[:len(y)], g[:len(y)]
-	for i, v := range y {
-		var keep uint32
-		if v > 0 {
-			keep = math.MaxUint32
-		}
-		d[i] = math.Float32frombits(math.Float32bits(g[i]) & keep)
-	}
-}
-
 func (op rectifierGradOp) WriteHash(h hash.Hash) {
 	fmt.Fprint(h, op.String())
 }
@@ -264,7 +248,7 @@ func (op columnSumOp) Do(inputs ...G.Value) (G.Value, error) {
 	out.Zero()
 	switch gs := g.Data().(type) {
 	case []float32:
-		sumColumns(gs, out.Data().([]float32), cols)
+		sumColumns32(gs, out.Data().([]float32), cols)
 	case []float64:
 		sumColumns(gs, out.Data().([]float64), cols)
 	}

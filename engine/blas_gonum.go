@@ -12,3 +12,6 @@ func BLASThreads() int { return 0 }
 
 // SetBLASThreads does nothing in the pure-Go build (see BLASThreads).
 func SetBLASThreads(int) {}
+
+// BLASCore returns "" in the pure-Go build: gonum's kernels are Go's own.
+func BLASCore() string { return "" }

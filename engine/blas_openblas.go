@@ -5,6 +5,7 @@ package engine
 // #cgo LDFLAGS: -lopenblas
 // void openblas_set_num_threads(int);
 // int openblas_get_num_threads(void);
+// char *openblas_get_corename(void);
 import "C"
 
 import (
@@ -31,3 +32,7 @@ func BLASThreads() int { return int(C.openblas_get_num_threads()) }
 // differently over another count of threads, so the same run trains to
 // weights that differ in their last bits.
 func SetBLASThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+
+// BLASCore names the kernels OpenBLAS picked for this CPU (or that
+// $OPENBLAS_CORETYPE forced), such as "Haswell" or "SkylakeX".
+func BLASCore() string { return C.GoString(C.openblas_get_corename()) }

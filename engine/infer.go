@@ -21,7 +21,7 @@ func (d *Dense) apply(x []float32, n int, relu bool) []float32 {
 		blas32.General{Rows: d.In, Cols: d.Out, Stride: d.Out, Data: d.W},
 		1, blas32.General{Rows: n, Cols: d.Out, Stride: d.Out, Data: y})
 	if relu {
-		rectify(y)
+		rectify32(y)
 	}
 	return y
 }

@@ -1,13 +1,15 @@
 //go:build openblas
 
 // The training step's elementwise kernels in C, for the OpenBLAS build
-// (which uses cgo already): with GCC's vector extensions the cross-entropy
-// takes 8 floats at a time and Adam 4, where the Go versions in
-// kernels_purego.go take one, which made them a quarter of a step. Each
-// function is compiled twice on x86-64 Linux, for AVX2 and for plain x86-64,
-// and picked at load time. Neither target has fused multiply-adds, so both
-// round every operation as written, as Go does: Adam gives the Go version's
-// bits (TestAdamUpdatesEveryWeight).
+// (which uses cgo already), where the Go versions in kernels_purego.go take
+// one value at a time. The cross-entropy takes 8 floats at a time and Adam 4,
+// with GCC's vector extensions; the other loops are written plainly for GCC
+// to vectorise. On x86-64 Linux each function is compiled for AVX2 and for plain
+// x86-64, the simple loops also for AVX-512, and the loader picks one. No
+// target contracts products into fused multiply-adds, so every one rounds
+// each operation as written, as Go does: Adam gives the Go version's bits
+// (TestAdamUpdatesEveryWeight), and so do the rectifier, its mask and the
+// column sums.
 
 #include <math.h>
 #include <stdint.h>
@@ -23,11 +25,13 @@ typedef double d4 __attribute__((vector_size(32)));
 #if defined(__x86_64__) && defined(__linux__)
 #include <immintrin.h>
 #define CLONES __attribute__((target_clones("avx2", "default")))
+#define WIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 // GCC will not vectorise sqrtf, which may set errno, and cgo does not admit
 // -fno-math-errno: SSE's square root is in every x86-64.
 INLINE f4 sqrt4(f4 v) { return (f4)_mm_sqrt_ps((__m128)v); }
 #else
 #define CLONES
+#define WIDE_CLONES
 INLINE f4 sqrt4(f4 v) {
 	for (int j = 0; j < 4; j++) v[j] = sqrtf(v[j]);
 	return v;
@@ -124,5 +128,32 @@ CLONES void tvae_adam_update(float *w, const float *g, float *m, float *v, long 
 		m[j] = b1 * m[j] + (1 - b1) * g[j];
 		v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
 		w[j] -= step * m[j] / (sqrtf(v[j]) * root_c2 + eps);
+	}
+}
+
+// tvae_rectify sets y to max(y, 0) in place, as Go's max does: NaN stays NaN
+// and −0 becomes 0.
+WIDE_CLONES void tvae_rectify(float *restrict y, long n) {
+	for (long i = 0; i < n; i++) {
+		float v = y[i];
+		y[i] = (v > 0) | (v != v) ? v : 0; // | rather than ||: no branch, so GCC vectorises it
+	}
+}
+
+// tvae_mask_by sets d to g where y > 0 and to 0 elsewhere.
+WIDE_CLONES void tvae_mask_by(float *restrict d, const float *restrict g, const float *restrict y, long n) {
+	for (long i = 0; i < n; i++) {
+		d[i] = y[i] > 0 ? g[i] : 0;
+	}
+}
+
+// tvae_sum_columns adds the rows of the rows×cols matrix g into sums, row
+// after row, so each column's sum is rounded in the order Go's loop rounds it.
+WIDE_CLONES void tvae_sum_columns(const float *restrict g, float *restrict sums, long rows, long cols) {
+	for (long r = 0; r < rows; r++) {
+		const float *restrict row = g + r * cols;
+		for (long j = 0; j < cols; j++) {
+			sums[j] += row[j];
+		}
 	}
 }

@@ -44,6 +44,60 @@ func TestCrossEntropyMatchesFloat64(t *testing.T) {
 	}
 }
 
+// TestLayerKernelsMatchGoLoops checks the float32 kernels of a dense layer
+// (the rectifier, its gradient's mask and the bias gradient's column sums)
+// against the generic Go loops the float64 graphs use, bit for bit, on
+// sizes that are not multiples of any vector width, with NaN, ±0 and ±Inf
+// among the values: the OpenBLAS build runs them in C.
+func TestLayerKernelsMatchGoLoops(t *testing.T) {
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), 1e-40, -1e-40}
+	value := func(i int) float32 {
+		if i%11 == 0 {
+			return special[(i/11)%len(special)]
+		}
+		return float32(math.Sin(float64(i))) * 3
+	}
+	same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
+	for _, n := range []int{1, 7, 15, 16, 17, 33, 100, 1031} {
+		y, want := make([]float32, n), make([]float32, n)
+		for i := range y {
+			y[i] = value(i)
+			want[i] = y[i]
+		}
+		rectify32(y)
+		rectify(want)
+		g, d, wantD := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range g {
+			g[i] = value(i + 5)
+		}
+		maskBy32(d, g, want)
+		maskBy(wantD, g, want)
+		for i := range y {
+			if !same(y[i], want[i]) || !same(d[i], wantD[i]) {
+				t.Fatalf("n=%d, element %d: rectified %g, mask %g; the Go loops give %g, %g", n, i, y[i], d[i], want[i], wantD[i])
+			}
+		}
+		for _, cols := range []int{1, 7, 20, 33} {
+			rows := n/cols + 1
+			m := make([]float32, rows*cols)
+			for i := range m {
+				m[i] = value(3 * i)
+			}
+			sums, wantSums := make([]float32, cols), make([]float32, cols)
+			for j := range sums {
+				sums[j], wantSums[j] = float32(j), float32(j) // both add into what is there
+			}
+			sumColumns32(m, sums, cols)
+			sumColumns(m, wantSums, cols)
+			for j := range sums {
+				if !same(sums[j], wantSums[j]) {
+					t.Fatalf("%d×%d column sums: column %d is %g, the Go loop gives %g", rows, cols, j, sums[j], wantSums[j])
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkCrossEntropy is the cost of one pixel's cross-entropy and
 // residual, the step's forward pass through bernoulliNLLOp.
 func BenchmarkCrossEntropy(b *testing.B) {

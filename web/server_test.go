@@ -49,7 +49,12 @@ var (
 	fixtureRuns string
 )
 
+// TestMain runs the tests on the OpenBLAS kernels the tvae command would pick
+// (engine.ExecWithBetterBLASCore), and removes the fixture run's folder.
 func TestMain(m *testing.M) {
+	if err := engine.ExecWithBetterBLASCore(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	code := m.Run()
 	if fixtureRuns != "" {
 		os.RemoveAll(fixtureRuns)

@@ -10,9 +10,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tvae/tvae/engine"
 )
 
 func main() {
+	// OpenBLAS picks its kernels once, as it loads: a better pick for this
+	// CPU needs a restart. If that fails, training runs on, only slower.
+	if err := engine.ExecWithBetterBLASCore(); err != nil {
+		fmt.Fprintln(os.Stderr, "tvae:", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -14,13 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/internal/datatest"
 	"github.com/tvae/tvae/rundir"
 )
 
 // TestMain lets the test binary stand in for the tvae command, so a test can
-// start it as a separate process and send it signals.
+// start it as a separate process and send it signals. The tests run on the
+// OpenBLAS kernels the command would pick (engine.ExecWithBetterBLASCore).
 func TestMain(m *testing.M) {
+	if err := engine.ExecWithBetterBLASCore(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	if os.Getenv("TVAE_TEST_RUN_MAIN") == "1" {
 		main()
 		return
