@@ -165,9 +165,7 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		}
 		return layer(h, encoderDepth, false), layer(h, encoderDepth+1, false)
 	}
-	sample := func(mu, logVar, eps *G.Node) *G.Node {
-		return G.Must(G.Add(mu, G.Must(G.HadamardProd(G.Must(G.Exp(G.Must(G.Mul(logVar, c(0.5))))), eps))))
-	}
+	sample := func(mu, logVar, eps *G.Node) *G.Node { return G.Must(sampleNode(mu, logVar, eps)) }
 	mu, logVar := encode(s.x)
 	z := sample(mu, logVar, s.eps)
 	h := z
@@ -194,10 +192,8 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 			return nil, fmt.Errorf("engine: building the mixture prior: %w", err)
 		}
 		s.kl = G.Must(G.Sub(logQ, logP))
-	} else {
-		// -½ Σ (1 + log σ² - μ² - σ²), per image.
-		klSum := G.Must(G.Sum(G.Must(G.Sub(G.Must(G.Add(G.Must(G.Exp(logVar)), G.Must(G.Square(mu)))), logVar))))
-		s.kl = G.Must(G.Sub(G.Must(G.Mul(klSum, c(0.5/float64(s.rows)))), c(0.5*float64(latent))))
+	} else if s.kl, err = gaussianKLNode(mu, logVar); err != nil {
+		return nil, fmt.Errorf("engine: building the KL divergence: %w", err)
 	}
 	s.total = G.Must(G.Mul(G.Must(G.Add(s.bce, G.Must(G.Mul(s.kl, s.klWeight)))), c(obj.ELBOWeight)))
 
@@ -217,9 +213,12 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 			if s.triplet, err = batchAllMeanNode(embed, s.labels, obj.Margin, obj.SoftMargin); err != nil {
 				return nil, fmt.Errorf("engine: building the batch-all loss: %w", err)
 			}
-			s.norm = frobenius(embed)
+			s.norm, err = blockNormsNode(embed, 1)
 		} else {
-			s.triplet, s.norm = givenTripletTerms(embed, obj, batch, c)
+			s.triplet, s.norm, err = givenTripletTerms(embed, obj, batch, c)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("engine: building the triplet terms: %w", err)
 		}
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.triplet, c(obj.TripletWeight)))))
 		s.total = G.Must(G.Add(s.total, G.Must(G.Mul(s.norm, c(obj.NormWeight)))))
@@ -291,8 +290,16 @@ func (s *stepGraph) Close() { s.vm.Close() }
 
 // givenTripletTerms are the triplet and norm terms of the Objective on the
 // embeddings of given triplets: batch anchors, then their positives, then
-// their negatives.
-func givenTripletTerms(embed *G.Node, obj Objective, batch int, c func(float64) *G.Node) (triplet, norm *G.Node) {
+// their negatives. The Euclidean triplet term is one node (givenTriplets); the
+// other distances are built from Gorgonia's nodes.
+func givenTripletTerms(embed *G.Node, obj Objective, batch int, c func(float64) *G.Node) (triplet, norm *G.Node, err error) {
+	if norm, err = blockNormsNode(embed, 3); err != nil {
+		return nil, nil, err
+	}
+	if obj.Distance == DistanceEuclidean {
+		triplet, err = givenTripletsNode(embed, obj.Margin, obj.SoftMargin)
+		return triplet, norm, err
+	}
 	// Index a 3×B×L view, not row ranges: Gorgonia v0.9.18 hashes Slice
 	// bounds modulo 256 and would merge rows 0:128 with 256:384.
 	e3 := G.Must(G.Reshape(embed, tensor.Shape{3, batch, embed.Shape()[1]}))
@@ -304,24 +311,16 @@ func givenTripletTerms(embed *G.Node, obj Objective, batch int, c func(float64) 
 		return G.Must(G.Sqrt(G.Must(G.Add(rowSum(G.Must(G.Square(u))), c(distanceEpsilon)))))
 	}
 	dist := func(u, v *G.Node) *G.Node {
-		switch obj.Distance {
-		case DistanceSquared:
+		if obj.Distance == DistanceSquared {
 			return rowSum(G.Must(G.Square(G.Must(G.Sub(u, v)))))
-		case DistanceCosine:
-			cos := G.Must(G.HadamardDiv(rowSum(G.Must(G.HadamardProd(u, v))), G.Must(G.HadamardProd(rowNorm(u), rowNorm(v)))))
-			return G.Must(G.Sub(c(1), cos))
 		}
-		return rowNorm(G.Must(G.Sub(u, v)))
+		cos := G.Must(G.HadamardDiv(rowSum(G.Must(G.HadamardProd(u, v))), G.Must(G.HadamardProd(rowNorm(u), rowNorm(v)))))
+		return G.Must(G.Sub(c(1), cos))
 	}
 	gap := G.Must(G.Add(G.Must(G.Sub(dist(a, p), dist(a, n))), c(obj.Margin)))
 	hinge := G.Rectify
 	if obj.SoftMargin {
 		hinge = G.Softplus
 	}
-	triplet = G.Must(G.Mean(G.Must(hinge(gap))))
-	norm = G.Must(G.Add(G.Must(G.Add(frobenius(a), frobenius(p))), frobenius(n)))
-	return triplet, norm
+	return G.Must(G.Mean(G.Must(hinge(gap)))), norm, nil
 }
-
-// frobenius is ‖u‖ = √(Σ u²) over every element of u.
-func frobenius(u *G.Node) *G.Node { return G.Must(G.Sqrt(G.Must(G.Sum(G.Must(G.Square(u)))))) }

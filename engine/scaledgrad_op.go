@@ -9,14 +9,15 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// scaledGradOp is g·∂L/∂x for a loss op L whose forward pass computed the
-// gradient with respect to its input x and kept it in *grad, scaled by the
-// scalar g that reaches L. Its inputs are x (for the shape) and g. The tape
-// machine runs it after the forward pass, in the same step.
+// scaledGradOp is g·∂L/∂x for a loss op L (lossOp) whose forward pass
+// computed the gradient with respect to its input x and kept it in *grad,
+// scaled by the scalar g that reaches L. Its inputs are x (for the shape) and
+// g. The tape machine runs it after the forward pass, in the same step.
 type scaledGradOp struct {
 	pureOp
 	name string // the loss and the input, for the graph's hash
 	grad *[]float64
+	out  *outputMemory
 }
 
 func (scaledGradOp) Arity() int { return 2 }
@@ -37,7 +38,7 @@ func (op scaledGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	if len(grad) != x.Shape().TotalSize() {
 		panic("engine: " + op.name + " ran before its forward pass") // the tape orders them
 	}
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape().Clone()...))
+	out := op.out.get(x.Dtype(), x.Shape())
 	switch ds := out.Data().(type) {
 	case []float32:
 		g := float64(*inputs[1].(*G.F32))
