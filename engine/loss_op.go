@@ -17,29 +17,42 @@ type matrix64 struct {
 }
 
 // lossOp is a scalar loss of one or more matrices as one Gorgonia node.
-// Its forward pass, loss, also returns the gradient with respect to every
-// input (each the size of its input), which scaledGradOp nodes scale by the
-// gradient that reaches the loss: one pass in float64 over the inputs, where
-// Gorgonia's elementwise nodes took one pass and one value each per
-// operation of the formula, forward and back.
+// Its forward pass, loss, also writes the gradient with respect to every
+// input into grads (zeroed, each the size of its input), which scaledGradOp
+// nodes scale by the gradient that reaches the loss: one pass in float64
+// over the inputs, where Gorgonia's elementwise nodes took one pass and one
+// value each per operation of the formula, forward and back.
 type lossOp struct {
 	pureOp
 	// name identifies the loss and its parameters: equal names and inputs
 	// make one node.
 	name  string
 	arity int
-	loss  func(in []matrix64) (float64, [][]float64)
-	// grads are the gradients of the last forward pass, one per input.
-	grads []*[]float64
+	loss  func(in []matrix64, grads [][]float64) float64
+	// in64 holds float32 inputs converted to float64, and grads the
+	// gradients of the last forward pass, one per input; both are reused
+	// from step to step.
+	in64, grads []*[]float64
 }
 
 // lossNode applies the loss named name to the inputs.
-func lossNode(name string, loss func(in []matrix64) (float64, [][]float64), inputs ...*G.Node) (*G.Node, error) {
+func lossNode(name string, loss func(in []matrix64, grads [][]float64) float64, inputs ...*G.Node) (*G.Node, error) {
 	op := lossOp{name: name, arity: len(inputs), loss: loss}
 	for range inputs {
-		op.grads = append(op.grads, new([]float64))
+		op.in64, op.grads = append(op.in64, new([]float64)), append(op.grads, new([]float64))
 	}
 	return G.ApplyOp(op, inputs...)
+}
+
+// sized returns *buf resized to n values, reusing its memory when it is
+// large enough; with zero the values are set to 0.
+func sized(buf *[]float64, n int, zero bool) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	} else if *buf = (*buf)[:n]; zero {
+		clear(*buf)
+	}
+	return *buf
 }
 
 func (op lossOp) Arity() int { return op.arity }
@@ -58,7 +71,7 @@ func (lossOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op lossOp) Do(inputs ...G.Value) (G.Value, error) {
-	in := make([]matrix64, len(inputs))
+	in, grads := make([]matrix64, len(inputs)), make([][]float64, len(inputs))
 	for i, v := range inputs {
 		t, ok := v.(tensor.Tensor)
 		if !ok || t.Dims() != 2 {
@@ -67,17 +80,18 @@ func (op lossOp) Do(inputs ...G.Value) (G.Value, error) {
 		in[i] = matrix64{rows: t.Shape()[0], cols: t.Shape()[1]}
 		switch d := t.Data().(type) {
 		case []float32:
-			in[i].data = float64s(d)
+			in[i].data = sized(op.in64[i], len(d), false)
+			for j, x := range d {
+				in[i].data[j] = float64(x)
+			}
 		case []float64:
 			in[i].data = d
 		default:
 			return nil, fmt.Errorf("engine: %s of %v values", op.name, t.Dtype())
 		}
+		grads[i] = sized(op.grads[i], len(in[i].data), true)
 	}
-	loss, grads := op.loss(in)
-	for i, g := range grads {
-		*op.grads[i] = g
-	}
+	loss := op.loss(in, grads)
 	if inputs[0].Dtype() == tensor.Float32 {
 		return G.NewF32(float32(loss)), nil
 	}
