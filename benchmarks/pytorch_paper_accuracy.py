@@ -10,8 +10,14 @@ with torch's generator and shuffled every epoch, 10 epochs. Triplet accuracy is
 measured after every epoch on the test triplets a tvae run saved
 (RUN_DIR/test_triplets.csv), so both are scored on the same 10,000 triplets.
 
-Usage: python3 benchmarks/pytorch_paper_accuracy.py DATA_DIR RUN_DIR SEED
+Usage: python3 benchmarks/pytorch_paper_accuracy.py DATA_DIR RUN_DIR SEED [TRAIN_LIST TEST_LIST]
 Prints one line per epoch: epoch, triplet accuracy %, test -ELBO (nats).
+
+With TRAIN_LIST and TEST_LIST it trains on, and scores on, the triplet lists the
+original code wrote to its data folder (data/processed/train_triplets.txt and
+test_triplets.txt in the authors' repository: one "anchor far close" line of
+space-separated image indices per triplet) instead of drawing its own; RUN_DIR is
+then not read.
 """
 import gzip
 import sys
@@ -55,6 +61,13 @@ def test_triplets(run_dir):
         return torch.tensor([[int(v) for v in line.split(",")] for line in f])
 
 
+def original_list(path):
+    """Reads the original code's "anchor far close" lines as anchor, positive, negative rows."""
+    with open(path) as f:
+        rows = [[int(v) for v in line.split()] for line in f if line.strip()]
+    return torch.tensor(rows)[:, [0, 2, 1]]
+
+
 def main():
     data_dir, run_dir, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     torch.set_num_threads(1)
@@ -62,8 +75,10 @@ def main():
     gen = torch.Generator().manual_seed(seed)
     x, y = mnist(data_dir, "train")
     tx, _ = mnist(data_dir, "t10k")
-    train = training_triplets(y, 5000, gen)
-    test = test_triplets(run_dir)
+    if len(sys.argv) > 5:
+        train, test = original_list(sys.argv[4]), original_list(sys.argv[5])
+    else:
+        train, test = training_triplets(y, 5000, gen), test_triplets(run_dir)
     model = PaperVAE()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     ranking = nn.MarginRankingLoss(margin=0.2)
