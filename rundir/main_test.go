@@ -1,18 +1,9 @@
 package rundir
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
-	"github.com/tvae/tvae/engine"
+	"github.com/tvae/tvae/internal/blastest"
 )
 
-// TestMain runs the tests on the OpenBLAS kernels the tvae command would pick
-// (engine.ExecWithBetterBLASCore).
-func TestMain(m *testing.M) {
-	if err := engine.ExecWithBetterBLASCore(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { blastest.Main(m) }

@@ -24,6 +24,7 @@ import (
 	"github.com/tvae/tvae/data"
 	"github.com/tvae/tvae/engine"
 	"github.com/tvae/tvae/explore"
+	"github.com/tvae/tvae/internal/blastest"
 	"github.com/tvae/tvae/internal/datatest"
 )
 
@@ -52,9 +53,7 @@ var (
 // TestMain runs the tests on the OpenBLAS kernels the tvae command would pick
 // (engine.ExecWithBetterBLASCore), and removes the fixture run's folder.
 func TestMain(m *testing.M) {
-	if err := engine.ExecWithBetterBLASCore(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
+	blastest.UseBetterCore()
 	code := m.Run()
 	if fixtureRuns != "" {
 		os.RemoveAll(fixtureRuns)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tvae/tvae/engine"
+	"github.com/tvae/tvae/internal/blastest"
 	"github.com/tvae/tvae/internal/datatest"
 	"github.com/tvae/tvae/rundir"
 )
@@ -24,9 +23,7 @@ import (
 // start it as a separate process and send it signals. The tests run on the
 // OpenBLAS kernels the command would pick (engine.ExecWithBetterBLASCore).
 func TestMain(m *testing.M) {
-	if err := engine.ExecWithBetterBLASCore(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
+	blastest.UseBetterCore()
 	if os.Getenv("TVAE_TEST_RUN_MAIN") == "1" {
 		main()
 		return
