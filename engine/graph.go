@@ -163,7 +163,9 @@ func newStepGraph(dt tensor.Dtype, weights []tensor.Tensor, encoderDepth int, ob
 		for i := 0; i < encoderDepth; i++ {
 			h = layer(h, i, true)
 		}
-		return layer(h, encoderDepth, false), layer(h, encoderDepth+1, false)
+		w := s.weights[2*encoderDepth:]
+		heads := G.Must(headsNode(h, w[0], w[1], w[2], w[3], h == s.x || h == s.xt))
+		return G.Must(columnsNode(heads, 0, latent)), G.Must(columnsNode(heads, latent, 2*latent))
 	}
 	sample := func(mu, logVar, eps *G.Node) *G.Node { return G.Must(sampleNode(mu, logVar, eps)) }
 	mu, logVar := encode(s.x)

@@ -411,6 +411,34 @@ func TestStepGraphGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 }
 
+// Ops that keep state for their gradient nodes (the encoder heads compute
+// all four of their parameter gradients at the first one's turn, the loss
+// ops keep their gradients) must renew it every step: after a step on one
+// batch, a step on another gives the gradients a fresh graph gives for it.
+func TestStepGraphGradientsAreOfTheirOwnStep(t *testing.T) {
+	obj := Objective{ELBOWeight: 0.01, TripletWeight: 1, Margin: 0.2, NormWeight: 0.001, Distance: DistanceEuclidean}
+	rng := rand.New(rand.NewPCG(5, 6))
+	p := testParams(6, []int{5}, 3, obj, rng)
+	const batch = 4
+	used, _ := float64Graph(t, p, obj, batch)
+	fresh, _ := float64Graph(t, p, obj, batch)
+	_, _, x1, e1 := randomBatch(rng, used.rows, 6, 3)
+	_, _, x2, e2 := randomBatch(rng, used.rows, 6, 3)
+	for _, run := range []struct {
+		s    *stepGraph
+		x, e tensor.Tensor
+	}{{used, x1, e1}, {used, x2, e2}, {fresh, x2, e2}} {
+		if _, err := run.s.run(run.x, run.e, nil, nil, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range used.grads {
+		if got, want := used.grad(i).Data().([]float64), fresh.grad(i).Data().([]float64); !slices.Equal(got, want) {
+			t.Errorf("weight %d: the second step's gradient %v, a fresh graph's %v", i, got, want)
+		}
+	}
+}
+
 // TestFloat32GraphMatchesFloat64Graph checks the training graph's float32
 // arithmetic (the float32 exponential and kept residual of the
 // cross-entropy, products through the build's BLAS) against the float64
