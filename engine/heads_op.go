@@ -28,7 +28,7 @@ type headsOp struct {
 // headsState is what a headsOp's node shares with its gradient nodes within a
 // step: the packed weights and the gradients of both heads, computed once.
 type headsState struct {
-	out, w        outputMemory
+	out, w, b     outputMemory
 	dW, db        outputMemory // [∂Wμ | ∂Wσ] and [∂bμ | ∂bσ] of the step
 	step, gradsAt int          // forward passes run, and the one dW and db are of
 }
@@ -64,28 +64,19 @@ func (op headsOp) Do(inputs ...G.Value) (G.Value, error) {
 	h, in, latent := ts[0], ts[1].Shape()[0], ts[1].Shape()[1]
 	w := op.w.get(h.Dtype(), tensor.Shape{in, 2 * latent})
 	y := op.out.get(h.Dtype(), tensor.Shape{h.Shape()[0], 2 * latent})
+	b := op.b.get(h.Dtype(), tensor.Shape{1, 2 * latent})
+	for half := range 2 {
+		insertColumns(w, ts[1+2*half], half*latent)
+		insertColumns(b, ts[2+2*half], half*latent)
+	}
 	switch ys := y.Data().(type) {
 	case []float32:
-		packHeads(w.Data().([]float32), ts[1].Data().([]float32), ts[3].Data().([]float32), latent)
-		packHeads(ys, ts[2].Data().([]float32), ts[4].Data().([]float32), latent)
+		repeatRows(ys, b.Data().([]float32))
 	case []float64:
-		packHeads(w.Data().([]float64), ts[1].Data().([]float64), ts[3].Data().([]float64), latent)
-		packHeads(ys, ts[2].Data().([]float64), ts[4].Data().([]float64), latent)
+		repeatRows(ys, b.Data().([]float64))
 	}
 	op.step++
 	return y, gemm(false, false, h, w, 1, y)
-}
-
-// packHeads writes the rows of a and b, l values each, side by side into
-// the rows of w, 2l values each; a and b of one row (the biases) go into
-// every row of w.
-func packHeads[T float32 | float64](w, a, b []T, l int) {
-	n := len(a) / l
-	for r := range len(w) / (2 * l) {
-		k := (r % n) * l
-		copy(w[2*r*l:(2*r+1)*l], a[k:k+l])
-		copy(w[(2*r+1)*l:(2*r+2)*l], b[k:k+l])
-	}
 }
 
 func (op headsOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
@@ -192,22 +183,9 @@ func (op headsParamGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	if op.Bias {
 		whole = op.db.t
 	}
-	rows := whole.Shape()[0]
-	d := op.out.get(g.Dtype(), tensor.Shape{rows, latent})
-	switch ds := d.Data().(type) {
-	case []float32:
-		unpackHead(ds, whole.Data().([]float32), latent, op.Half)
-	case []float64:
-		unpackHead(ds, whole.Data().([]float64), latent, op.Half)
-	}
+	d := op.out.get(g.Dtype(), tensor.Shape{whole.Shape()[0], latent})
+	extractColumns(d, whole, op.Half*latent)
 	return d, nil
-}
-
-// unpackHead copies half (0: the left, 1: the right) of w, rows×2L, into d, rows×L.
-func unpackHead[T float32 | float64](d, w []T, l, half int) {
-	for r := range len(d) / l {
-		copy(d[r*l:(r+1)*l], w[(2*r+half)*l:(2*r+half+1)*l])
-	}
 }
 
 func (op headsParamGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
@@ -247,23 +225,9 @@ func (op columnsOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
 
 func (op columnsOp) Do(inputs ...G.Value) (G.Value, error) {
 	m := inputs[0].(tensor.Tensor)
-	rows, cols := m.Shape()[0], m.Shape()[1]
-	d := op.out.get(m.Dtype(), tensor.Shape{rows, op.Hi - op.Lo})
-	switch ds := d.Data().(type) {
-	case []float32:
-		copyColumns(ds, m.Data().([]float32), cols, op.Lo, op.Hi)
-	case []float64:
-		copyColumns(ds, m.Data().([]float64), cols, op.Lo, op.Hi)
-	}
+	d := op.out.get(m.Dtype(), tensor.Shape{m.Shape()[0], op.Hi - op.Lo})
+	extractColumns(d, m, op.Lo)
 	return d, nil
-}
-
-// copyColumns copies the columns [lo, hi) of m, cols wide, into d.
-func copyColumns[T float32 | float64](d, m []T, cols, lo, hi int) {
-	w := hi - lo
-	for r := range len(d) / w {
-		copy(d[r*w:(r+1)*w], m[r*cols+lo:r*cols+hi])
-	}
 }
 
 func (op columnsOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
@@ -300,21 +264,43 @@ func (op columnsGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	m, g := inputs[0].(tensor.Tensor), inputs[1].(tensor.Tensor)
 	d := op.out.get(m.Dtype(), m.Shape())
 	d.Zero()
-	cols := m.Shape()[1]
-	switch ds := d.Data().(type) {
-	case []float32:
-		placeColumns(ds, g.Data().([]float32), cols, op.Lo, op.Hi)
-	case []float64:
-		placeColumns(ds, g.Data().([]float64), cols, op.Lo, op.Hi)
-	}
+	insertColumns(d, g, op.Lo)
 	return d, nil
 }
 
-// placeColumns copies g, rows×(hi−lo), into the columns [lo, hi) of d, cols wide.
-func placeColumns[T float32 | float64](d, g []T, cols, lo, hi int) {
-	w := hi - lo
+// extractColumns sets d, rows×w, to the columns [lo, lo+w) of m.
+func extractColumns(d, m tensor.Tensor, lo int) {
+	w, cols := d.Shape()[1], m.Shape()[1]
+	switch ds := d.Data().(type) {
+	case []float32:
+		copyColumns(ds, m.Data().([]float32), w, cols, lo)
+	case []float64:
+		copyColumns(ds, m.Data().([]float64), w, cols, lo)
+	}
+}
+
+// insertColumns copies g, rows×w, into the columns [lo, lo+w) of d.
+func insertColumns(d, g tensor.Tensor, lo int) {
+	w, cols := g.Shape()[1], d.Shape()[1]
+	switch gs := g.Data().(type) {
+	case []float32:
+		placeColumns(d.Data().([]float32), gs, w, cols, lo)
+	case []float64:
+		placeColumns(d.Data().([]float64), gs, w, cols, lo)
+	}
+}
+
+// copyColumns copies the columns [lo, lo+w) of m, rows×cols, into d, rows×w.
+func copyColumns[T float32 | float64](d, m []T, w, cols, lo int) {
+	for r := range len(d) / w {
+		copy(d[r*w:(r+1)*w], m[r*cols+lo:r*cols+lo+w])
+	}
+}
+
+// placeColumns copies g, rows×w, into the columns [lo, lo+w) of d, rows×cols.
+func placeColumns[T float32 | float64](d, g []T, w, cols, lo int) {
 	for r := range len(g) / w {
-		copy(d[r*cols+lo:r*cols+hi], g[r*w:(r+1)*w])
+		copy(d[r*cols+lo:r*cols+lo+w], g[r*w:(r+1)*w])
 	}
 }
 
